@@ -1,0 +1,36 @@
+"""Route dependencies: the wired application and the calling agent."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from baton.api.problems import Unauthorized
+from baton.app import Baton
+from baton.core.errors import NotFound
+from baton.services.tokens import agent_for_token
+
+
+def get_baton(request: Request) -> Baton:
+    baton: Baton = request.app.state.baton
+    return baton
+
+
+BatonDep = Annotated[Baton, Depends(get_baton)]
+
+
+def current_agent(request: Request, baton: BatonDep) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise Unauthorized("this endpoint needs an API token: send 'Authorization: Bearer <token>'")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+    try:
+        return agent_for_token(baton.engine, token.strip())
+    except NotFound:
+        raise Unauthorized("unknown or revoked API token") from None
+
+
+CurrentAgent = Annotated[str, Depends(current_agent)]

@@ -1,0 +1,127 @@
+"""/api/v1 customers, roles, agents and the running playbook."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from baton.api.deps import BatonDep, CurrentAgent
+from baton.api.schemas import AgentPublic, CustomerCreate, CustomerPublic, Page, RolePublic
+from baton.app import Baton
+from baton.core.errors import NotFound
+from baton.core.playbook import Role
+from baton.services.customers import add_customer
+from baton.services.unit_of_work import read_only
+
+router = APIRouter()
+
+
+@router.get("/customers", response_model=Page[CustomerPublic], tags=["customers"])
+def list_customers(
+    baton: BatonDep,
+    _agent: CurrentAgent,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[CustomerPublic]:
+    with read_only(baton.engine) as uow:
+        items = [CustomerPublic.of(c) for c in uow.customers.page(limit, offset)]
+    return Page[CustomerPublic](items=items, limit=limit, offset=offset)
+
+
+@router.post("/customers", status_code=201, response_model=CustomerPublic, tags=["customers"])
+def create_customer(body: CustomerCreate, baton: BatonDep, _agent: CurrentAgent) -> JSONResponse:
+    customer = add_customer(baton.engine, baton.playbook, body.name, body.tier, baton.clock.now())
+    return JSONResponse(
+        CustomerPublic.of(customer).model_dump(mode="json"),
+        status_code=201,
+        headers={"Location": f"/api/v1/customers/{customer.id}"},
+    )
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerPublic, tags=["customers"])
+def get_customer(customer_id: int, baton: BatonDep, _agent: CurrentAgent) -> CustomerPublic:
+    with read_only(baton.engine) as uow:
+        return CustomerPublic.of(uow.customers.get(customer_id))
+
+
+def _role(baton: Baton, role: Role) -> RolePublic:
+    return RolePublic(
+        name=role.name,
+        title=role.title,
+        tier=role.tier,
+        tier_name=baton.playbook.tiers[role.tier].name,
+        skills=list(role.skills),
+        members=list(role.members),
+        authority=role.authority,
+        direction=role.direction.value,
+    )
+
+
+@router.get("/roles", response_model=list[RolePublic], tags=["directory"])
+def list_roles(baton: BatonDep, _agent: CurrentAgent) -> list[RolePublic]:
+    return [_role(baton, r) for r in baton.playbook.roles.values()]
+
+
+@router.get("/roles/{name}", response_model=RolePublic, tags=["directory"])
+def get_role(name: str, baton: BatonDep, _agent: CurrentAgent) -> RolePublic:
+    role = baton.playbook.roles.get(name)
+    if role is None:
+        raise NotFound(f"unknown role {name!r}")
+    return _role(baton, role)
+
+
+def _agents(baton: Baton) -> list[AgentPublic]:
+    with read_only(baton.engine) as uow:
+        load = uow.tickets.open_load()
+    return [
+        AgentPublic(
+            name=a.name,
+            display_name=a.display_name,
+            email=a.email,
+            roles=list(baton.playbook.roles_of_agent.get(a.name, ())),
+            open_tickets=load.get(a.name, 0),
+        )
+        for a in baton.playbook.agents.values()
+    ]
+
+
+@router.get("/agents", response_model=list[AgentPublic], tags=["directory"])
+def list_agents(baton: BatonDep, _agent: CurrentAgent) -> list[AgentPublic]:
+    return _agents(baton)
+
+
+@router.get("/agents/{name}", response_model=AgentPublic, tags=["directory"])
+def get_agent(name: str, baton: BatonDep, _agent: CurrentAgent) -> AgentPublic:
+    for agent in _agents(baton):
+        if agent.name == name:
+            return agent
+    raise NotFound(f"unknown agent {name!r}")
+
+
+@router.get("/playbook", tags=["playbook"])
+def get_playbook(baton: BatonDep, _agent: CurrentAgent) -> dict[str, Any]:
+    pb = baton.playbook
+    return {
+        "name": pb.name,
+        "version": pb.version,
+        "intake_role": pb.intake_role,
+        "tiers": [{"level": t.level, "name": t.name, "boundary": t.boundary} for t in pb.tiers.values()],
+        "customer_tiers": [
+            {"name": c.name, "description": c.description} for c in pb.customer_tiers.values()
+        ],
+        "severities": [{"name": s.name, "definition": s.definition} for s in pb.severities.values()],
+        "categories": [
+            {"name": c.name, "description": c.description, "routine": c.routine}
+            for c in pb.categories.values()
+        ],
+        "channels": list(pb.channels),
+        "handoff_notes": {
+            "fields": [
+                {"name": f.name, "label": f.label, "description": f.description}
+                for f in pb.note_fields.values()
+            ],
+            "required": {k.value: list(v) for k, v in pb.required_note_fields.items()},
+        },
+    }

@@ -1,0 +1,34 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from baton.api import directory, problems, tickets
+from baton.api.limits import BodyLimit
+from baton.app import Baton
+
+
+def create_app(baton: Baton) -> FastAPI:
+    app = FastAPI(
+        title="Baton",
+        summary="Escalation management: every escalated ticket keeps its owner and its context.",
+        version="0.1.0",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.baton = baton
+    problems.install(app)
+    app.include_router(tickets.router, prefix="/api/v1")
+    app.include_router(directory.router, prefix="/api/v1")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "playbook_version": baton.playbook.version}
+
+    from baton.web.pages import router as pages
+
+    app.include_router(pages)
+    app.add_middleware(BodyLimit, max_bytes=baton.settings.max_body_bytes)
+    return app

@@ -1,0 +1,319 @@
+"""Request and response bodies (``XCreate`` in, ``XPublic`` out)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from baton.core import events as ev
+from baton.core.playbook import EscalationKind
+from baton.core.ticket import Escalation, Ticket
+from baton.store.repository import Customer, Message
+
+T = TypeVar("T")
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Versioned(Body):
+    expected_version: int | None = Field(
+        default=None,
+        description="The ticket version you read; the command is refused with 409 if it moved on.",
+    )
+
+
+class CustomerCreate(Body):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    tier: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class TicketCreate(Body):
+    subject: Annotated[str, Field(min_length=1, max_length=250)]
+    body: Annotated[str, Field(min_length=1)]
+    severity: str
+    category: str
+    channel: str = "web"
+    customer_id: int | None = None
+    customer: CustomerCreate | None = None
+    page_context: dict[str, Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=dict,
+        description="Where the customer was when it broke: url, screen, browser, app version...",
+    )
+    role: str | None = Field(default=None, description="Role to own it; the intake role if absent.")
+    agent: str | None = Field(default=None, description="Member of the role; least loaded if absent.")
+
+
+class MessageCreate(Body):
+    body: Annotated[str, Field(min_length=1)]
+    visibility: Literal["public", "internal"] = "public"
+    author_kind: Literal["agent", "customer"] = "agent"
+    author: str | None = Field(default=None, description="The customer contact, for customer messages.")
+
+
+class StatusChange(Versioned):
+    status: str
+    reason: str = ""
+
+
+class SeverityChange(Versioned):
+    severity: str
+    reason: str = ""
+
+
+class ResolveRequest(Versioned):
+    resolution: Annotated[str, Field(min_length=1)]
+
+
+class ReopenRequest(Versioned):
+    reason: Annotated[str, Field(min_length=1)]
+
+
+class CloseRequest(Versioned):
+    pass
+
+
+class AssignmentRequest(Versioned):
+    role: str
+    agent: str | None = None
+    reason: str = ""
+
+
+class AccountableRequest(Versioned):
+    agent: str
+    reason: str = ""
+
+
+class ParticipantCreate(Versioned):
+    kind: Literal["consulted", "informed"]
+    role: str | None = None
+    agent: str | None = None
+
+
+class EscalationCreate(Versioned):
+    kind: EscalationKind
+    target_role: str
+    reason: str
+    note: dict[str, str] = Field(default_factory=dict)
+    target_agent: str | None = None
+
+
+class BounceRequest(Versioned):
+    missing: Annotated[list[Annotated[str, Field(max_length=500)]], Field(min_length=1)]
+    comment: str = ""
+
+
+class CustomerPublic(BaseModel):
+    id: int
+    name: str
+    tier: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, c: Customer) -> CustomerPublic:
+        return cls(id=c.id, name=c.name, tier=c.tier, created_at=c.created_at)
+
+
+class ParticipantPublic(BaseModel):
+    role: str | None
+    agent: str | None
+
+
+class OwnershipPublic(BaseModel):
+    state: str
+    accountable_agent: str
+    responsible_role: str
+    responsible_agent: str
+    original_agent: str
+    consulted: list[ParticipantPublic]
+    informed: list[ParticipantPublic]
+
+
+class EscalationPublic(BaseModel):
+    number: int
+    kind: str
+    direction: str
+    status: str
+    from_role: str
+    from_agent: str
+    from_tier: int
+    to_role: str
+    to_agent: str
+    to_tier: int
+    reason: str
+    note: dict[str, str]
+    requested_by: str
+    requested_at: datetime
+    bounced_by: str | None
+    bounced_at: datetime | None
+    missing: list[str]
+    bounce_comment: str
+
+    @classmethod
+    def of(cls, e: Escalation) -> EscalationPublic:
+        return cls(
+            number=e.number,
+            kind=e.kind,
+            direction=e.direction,
+            status=e.status.value,
+            from_role=e.from_role,
+            from_agent=e.from_agent,
+            from_tier=e.from_tier,
+            to_role=e.to_role,
+            to_agent=e.to_agent,
+            to_tier=e.to_tier,
+            reason=e.reason,
+            note=dict(e.note),
+            requested_by=e.requested_by,
+            requested_at=e.requested_at,
+            bounced_by=e.bounced_by,
+            bounced_at=e.bounced_at,
+            missing=list(e.missing),
+            bounce_comment=e.bounce_comment,
+        )
+
+
+class TicketPublic(BaseModel):
+    id: int
+    version: int
+    subject: str
+    body: str
+    customer_id: int
+    customer_tier: str
+    severity: str
+    category: str
+    channel: str
+    status: str
+    escalation_level: int
+    page_context: dict[str, str]
+    ownership: OwnershipPublic
+    escalations: list[EscalationPublic]
+    message_count: int
+    reopen_count: int
+    resolution: str
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, t: Ticket) -> TicketPublic:
+        own = t.ownership
+        return cls(
+            id=t.id,
+            version=t.version,
+            subject=t.subject,
+            body=t.body,
+            customer_id=t.customer_id,
+            customer_tier=t.customer_tier,
+            severity=t.severity,
+            category=t.category,
+            channel=t.channel,
+            status=t.status.value,
+            escalation_level=t.escalation_level,
+            page_context=dict(t.page_context),
+            ownership=OwnershipPublic(
+                state=own.state.value,
+                accountable_agent=own.accountable_agent,
+                responsible_role=own.responsible_role,
+                responsible_agent=own.responsible_agent,
+                original_agent=own.original_agent,
+                consulted=[ParticipantPublic(role=p.role, agent=p.agent) for p in own.consulted],
+                informed=[ParticipantPublic(role=p.role, agent=p.agent) for p in own.informed],
+            ),
+            escalations=[EscalationPublic.of(e) for e in t.escalations],
+            message_count=t.message_count,
+            reopen_count=t.reopen_count,
+            resolution=t.resolution,
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+            resolved_at=t.resolved_at,
+            closed_at=t.closed_at,
+        )
+
+
+class TicketSummary(BaseModel):
+    id: int
+    version: int
+    subject: str
+    customer_id: int
+    customer_name: str
+    customer_tier: str
+    severity: str
+    category: str
+    status: str
+    escalation_level: int
+    accountable_agent: str
+    responsible_role: str
+    responsible_agent: str
+    ownership_state: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class MessagePublic(BaseModel):
+    number: int
+    author_kind: str
+    author: str
+    visibility: str
+    body: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, m: Message) -> MessagePublic:
+        return cls(
+            number=m.number,
+            author_kind=m.author_kind,
+            author=m.author,
+            visibility=m.visibility,
+            body=m.body,
+            created_at=m.created_at,
+        )
+
+
+class EventPublic(BaseModel):
+    seq: int
+    type: str
+    actor: str
+    at: datetime
+    playbook_version: str
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, r: ev.RecordedEvent) -> EventPublic:
+        return cls(
+            seq=r.seq,
+            type=r.event.type,
+            actor=r.actor,
+            at=r.at,
+            playbook_version=r.playbook_version,
+            data=ev.to_payload(r.event),
+        )
+
+
+class RolePublic(BaseModel):
+    name: str
+    title: str
+    tier: int
+    tier_name: str
+    skills: list[str]
+    members: list[str]
+    authority: bool
+    direction: str
+
+
+class AgentPublic(BaseModel):
+    name: str
+    display_name: str
+    email: str
+    roles: list[str]
+    open_tickets: int
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    limit: int
+    offset: int

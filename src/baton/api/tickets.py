@@ -1,0 +1,197 @@
+"""/api/v1/tickets: the ticket, its thread, ownership, escalations and trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from baton.api.deps import BatonDep, CurrentAgent
+from baton.api.schemas import (
+    AccountableRequest,
+    AssignmentRequest,
+    BounceRequest,
+    CloseRequest,
+    EscalationCreate,
+    EscalationPublic,
+    EventPublic,
+    MessageCreate,
+    MessagePublic,
+    Page,
+    ParticipantCreate,
+    ReopenRequest,
+    ResolveRequest,
+    SeverityChange,
+    StatusChange,
+    TicketCreate,
+    TicketPublic,
+    TicketSummary,
+)
+from baton.core import commands as cmd
+from baton.core.errors import NotFound
+from baton.services.tickets import NewCustomer, NewTicket
+from baton.services.unit_of_work import read_only
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+
+def _created(payload: TicketPublic | EscalationPublic | MessagePublic, location: str) -> JSONResponse:
+    return JSONResponse(payload.model_dump(mode="json"), status_code=201, headers={"Location": location})
+
+
+@router.get("", response_model=Page[TicketSummary])
+def list_tickets(
+    baton: BatonDep,
+    _agent: CurrentAgent,
+    status: str | None = None,
+    role: str | None = None,
+    agent: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[TicketSummary]:
+    with read_only(baton.engine) as uow:
+        rows = uow.tickets.page(status=status, responsible_role=role, agent=agent, limit=limit, offset=offset)
+    items = [TicketSummary.model_validate(row, from_attributes=True) for row in rows]
+    return Page[TicketSummary](items=items, limit=limit, offset=offset)
+
+
+@router.post("", status_code=201, response_model=TicketPublic)
+def create_ticket(body: TicketCreate, baton: BatonDep, agent: CurrentAgent) -> JSONResponse:
+    outcome = baton.tickets.open(
+        agent,
+        NewTicket(
+            subject=body.subject,
+            body=body.body,
+            severity=body.severity,
+            category=body.category,
+            channel=body.channel,
+            customer_id=body.customer_id,
+            customer=NewCustomer(body.customer.name, body.customer.tier) if body.customer else None,
+            page_context=body.page_context,
+            role=body.role,
+            agent=body.agent,
+        ),
+    )
+    ticket = outcome.ticket
+    return _created(TicketPublic.of(ticket), f"/api/v1/tickets/{ticket.id}")
+
+
+@router.get("/{ticket_id}", response_model=TicketPublic)
+def get_ticket(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> TicketPublic:
+    with read_only(baton.engine) as uow:
+        return TicketPublic.of(uow.tickets.get(ticket_id))
+
+
+@router.get("/{ticket_id}/messages", response_model=list[MessagePublic])
+def list_messages(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> list[MessagePublic]:
+    with read_only(baton.engine) as uow:
+        uow.tickets.get(ticket_id)
+        return [MessagePublic.of(m) for m in uow.tickets.messages(ticket_id)]
+
+
+@router.post("/{ticket_id}/messages", status_code=201, response_model=MessagePublic)
+def add_message(ticket_id: int, body: MessageCreate, baton: BatonDep, agent: CurrentAgent) -> JSONResponse:
+    command = cmd.AddMessage(body.body, body.visibility, body.author_kind, body.author)
+    outcome = baton.tickets.execute(agent, ticket_id, command)
+    number = outcome.ticket.message_count
+    with read_only(baton.engine) as uow:
+        message = next(m for m in uow.tickets.messages(ticket_id) if m.number == number)
+    return _created(MessagePublic.of(message), f"/api/v1/tickets/{ticket_id}/messages/{number}")
+
+
+@router.get("/{ticket_id}/events", response_model=list[EventPublic])
+def list_events(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> list[EventPublic]:
+    with read_only(baton.engine) as uow:
+        uow.tickets.get(ticket_id)
+        return [EventPublic.of(r) for r in uow.tickets.events(ticket_id)]
+
+
+@router.post("/{ticket_id}/status", response_model=TicketPublic)
+def change_status(ticket_id: int, body: StatusChange, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
+    command = cmd.ChangeStatus(body.status, body.reason)
+    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+
+
+@router.post("/{ticket_id}/severity", response_model=TicketPublic)
+def change_severity(
+    ticket_id: int, body: SeverityChange, baton: BatonDep, agent: CurrentAgent
+) -> TicketPublic:
+    command = cmd.ChangeSeverity(body.severity, body.reason)
+    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+
+
+@router.post("/{ticket_id}/resolve", response_model=TicketPublic)
+def resolve(ticket_id: int, body: ResolveRequest, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
+    command = cmd.Resolve(body.resolution)
+    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+
+
+@router.post("/{ticket_id}/reopen", response_model=TicketPublic)
+def reopen(ticket_id: int, body: ReopenRequest, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
+    command = cmd.Reopen(body.reason)
+    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+
+
+@router.post("/{ticket_id}/close", response_model=TicketPublic)
+def close(ticket_id: int, body: CloseRequest, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
+    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, cmd.Close(), body.expected_version).ticket)
+
+
+@router.post("/{ticket_id}/assignment", response_model=TicketPublic)
+def assign(ticket_id: int, body: AssignmentRequest, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
+    command = cmd.AssignResponsible(body.role, body.agent, body.reason)
+    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+
+
+@router.post("/{ticket_id}/accountable", response_model=TicketPublic)
+def transfer_accountability(
+    ticket_id: int, body: AccountableRequest, baton: BatonDep, agent: CurrentAgent
+) -> TicketPublic:
+    command = cmd.TransferAccountability(body.agent, body.reason)
+    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+
+
+@router.post("/{ticket_id}/participants", response_model=TicketPublic)
+def add_participant(
+    ticket_id: int, body: ParticipantCreate, baton: BatonDep, agent: CurrentAgent
+) -> TicketPublic:
+    command = cmd.AddParticipant(body.kind, body.role, body.agent)
+    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+
+
+@router.get("/{ticket_id}/escalations", response_model=list[EscalationPublic])
+def list_escalations(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> list[EscalationPublic]:
+    with read_only(baton.engine) as uow:
+        return [EscalationPublic.of(e) for e in uow.tickets.get(ticket_id).escalations]
+
+
+@router.post("/{ticket_id}/escalations", status_code=201, response_model=EscalationPublic)
+def escalate(ticket_id: int, body: EscalationCreate, baton: BatonDep, agent: CurrentAgent) -> JSONResponse:
+    command = cmd.Escalate(body.kind, body.target_role, body.reason, body.note, body.target_agent)
+    ticket = baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket
+    escalation = ticket.escalations[-1]
+    return _created(
+        EscalationPublic.of(escalation),
+        f"/api/v1/tickets/{ticket_id}/escalations/{escalation.number}",
+    )
+
+
+@router.get("/{ticket_id}/escalations/{number}", response_model=EscalationPublic)
+def get_escalation(ticket_id: int, number: int, baton: BatonDep, _agent: CurrentAgent) -> EscalationPublic:
+    with read_only(baton.engine) as uow:
+        escalation = uow.tickets.get(ticket_id).escalation(number)
+    if escalation is None:
+        raise NotFound(f"ticket {ticket_id} has no escalation {number}")
+    return EscalationPublic.of(escalation)
+
+
+@router.post("/{ticket_id}/escalations/{number}/bounce", response_model=EscalationPublic)
+def bounce(
+    ticket_id: int, number: int, body: BounceRequest, baton: BatonDep, agent: CurrentAgent
+) -> EscalationPublic:
+    command = cmd.Bounce(number, tuple(body.missing), body.comment)
+    ticket = baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket
+    escalation = ticket.escalation(number)
+    assert escalation is not None
+    return EscalationPublic.of(escalation)

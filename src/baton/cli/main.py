@@ -1,0 +1,138 @@
+"""The ``baton`` command."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from baton.playbook import PlaybookError, load_playbook
+from baton.settings import Settings
+
+app = typer.Typer(
+    help="Baton: escalation management where no escalated ticket loses its owner or its context.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+playbook_app = typer.Typer(help="Validate and inspect playbooks.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(playbook_app, name="playbook")
+app.add_typer(token_app, name="token")
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _build():  # type: ignore[no-untyped-def]
+    from baton.app import SchemaOutOfDate, build
+
+    try:
+        return build(Settings())
+    except PlaybookError as exc:
+        raise _fail(str(exc)) from None
+    except SchemaOutOfDate as exc:
+        raise _fail(str(exc)) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema of BATON_DATABASE_URL to the latest revision."""
+    from baton.store.db import make_engine
+    from baton.store.migrate import current_revision, upgrade
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    except Exception as exc:
+        raise _fail(f"cannot migrate {engine.url.render_as_string(hide_password=True)}: {exc}") from None
+    typer.echo(
+        f"database at revision {current_revision(engine)}: {engine.url.render_as_string(hide_password=True)}"
+    )
+
+
+@playbook_app.command("check")
+def playbook_check(file: Annotated[Path, typer.Argument(help="The playbook YAML file.")]) -> None:
+    """Validate a playbook: print every error with the path of the bad field."""
+    try:
+        playbook = load_playbook(file)
+    except PlaybookError as exc:
+        typer.echo(f"{exc.source}: {len(exc.issues)} problem(s)", err=True)
+        for issue in exc.issues:
+            typer.echo(f"  {issue}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"{file}: ok — {playbook.name}, version {playbook.version}: "
+        f"{len(playbook.roles)} roles, {len(playbook.agents)} agents, "
+        f"{len(playbook.categories)} categories"
+    )
+
+
+@token_app.command("create")
+def token_create(
+    agent: Annotated[str, typer.Option(help="The agent the token acts as.")],
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
+) -> None:
+    """Create an API token for AGENT and print it alone on stdout."""
+    from baton.core.errors import InvalidCommand
+    from baton.services.tokens import create_token
+
+    baton = _build()
+    try:
+        token = create_token(baton.engine, agent, datetime.now(UTC), label)
+    except InvalidCommand as exc:
+        raise _fail(exc.detail) from None
+    sys.stdout.write(token + "\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the API and the web pages."""
+    import uvicorn
+
+    from baton.api.main import create_app
+
+    uvicorn.run(create_app(_build()), host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option(min=1, max=730, help="Days of history to simulate.")] = 90,
+    seed: Annotated[int, typer.Option(help="Same seed and end date, same history.")] = 7,
+    end: Annotated[
+        str | None, typer.Option(help="Last simulated day (YYYY-MM-DD); yesterday by default.")
+    ] = None,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when the database already has tickets.")
+    ] = False,
+) -> None:
+    """Fill the database with a simulated support history, driven through the real services."""
+    from baton.demo.simulate import simulate
+    from baton.services.unit_of_work import read_only
+
+    try:
+        last_day = date.fromisoformat(end) if end else None
+    except ValueError:
+        raise _fail(f"--end must be a date like 2026-11-20, not {end!r}") from None
+    baton = _build()
+    with read_only(baton.engine) as uow:
+        existing = uow.tickets.count()
+    if existing and if_empty:
+        typer.echo(f"demo data skipped: the database already holds {existing} tickets")
+        return
+    summary = simulate(baton.engine, baton.playbook, days=days, seed=seed, end=last_day)
+    typer.echo(summary)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

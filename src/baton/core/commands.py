@@ -1,0 +1,114 @@
+"""Commands: what someone asks Baton to do to a ticket, in the imperative."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from baton.core.playbook import EscalationKind
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    id: int
+    name: str
+    tier: str
+
+
+@dataclass(frozen=True)
+class OpenTicket:
+    subject: str
+    body: str
+    customer: CustomerRef
+    severity: str
+    category: str
+    channel: str
+    page_context: Mapping[str, str] = field(default_factory=dict)
+    role: str | None = None
+    agent: str | None = None
+
+
+@dataclass(frozen=True)
+class AddMessage:
+    body: str
+    visibility: str = "public"  # public | internal
+    author_kind: str = "agent"  # agent | customer
+    author: str | None = None  # the customer contact; agents are the actor
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeSeverity:
+    severity: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Resolve:
+    resolution: str
+
+
+@dataclass(frozen=True)
+class Reopen:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Close:
+    pass
+
+
+@dataclass(frozen=True)
+class AssignResponsible:
+    role: str
+    agent: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class TransferAccountability:
+    agent: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AddParticipant:
+    kind: str  # consulted | informed
+    role: str | None = None
+    agent: str | None = None
+
+
+@dataclass(frozen=True)
+class Escalate:
+    kind: EscalationKind
+    target_role: str
+    reason: str
+    note: Mapping[str, str]
+    target_agent: str | None = None
+
+
+@dataclass(frozen=True)
+class Bounce:
+    escalation: int
+    missing: tuple[str, ...]
+    comment: str = ""
+
+
+TicketCommand = (
+    AddMessage
+    | ChangeStatus
+    | ChangeSeverity
+    | Resolve
+    | Reopen
+    | Close
+    | AssignResponsible
+    | TransferAccountability
+    | AddParticipant
+    | Escalate
+    | Bounce
+)

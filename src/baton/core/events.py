@@ -1,0 +1,159 @@
+"""Events: what happened to a ticket, in the past tense.
+
+Fields are plain values (str, int, lists, dicts of str) so an event survives a
+round trip through JSON unchanged; :func:`to_payload` / :func:`from_payload` do it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Event:
+    registry: ClassVar[dict[str, type[Event]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        Event.registry[cls.__name__] = cls
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(frozen=True)
+class TicketOpened(Event):
+    subject: str
+    body: str
+    customer_id: int
+    customer_name: str
+    customer_tier: str
+    severity: str
+    category: str
+    channel: str
+    page_context: dict[str, str]
+    accountable_agent: str
+    responsible_role: str
+    responsible_agent: str
+    escalation_level: int
+
+
+@dataclass(frozen=True)
+class MessageAdded(Event):
+    number: int
+    author_kind: str  # "agent" | "customer"
+    author: str
+    visibility: str  # "public" | "internal"
+    body: str
+
+
+@dataclass(frozen=True)
+class StatusChanged(Event):
+    previous: str
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SeverityChanged(Event):
+    previous: str
+    severity: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class TicketResolved(Event):
+    previous: str
+    resolution: str
+
+
+@dataclass(frozen=True)
+class TicketReopened(Event):
+    previous: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TicketClosed(Event):
+    previous: str
+
+
+@dataclass(frozen=True)
+class ResponsibleAssigned(Event):
+    previous_role: str
+    previous_agent: str
+    role: str
+    agent: str
+    escalation_level: int
+    reason: str = ""
+    load: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountableAssigned(Event):
+    previous: str
+    agent: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ParticipantAdded(Event):
+    kind: str  # "consulted" | "informed"
+    role: str | None
+    agent: str | None
+
+
+@dataclass(frozen=True)
+class TicketEscalated(Event):
+    number: int
+    kind: str
+    direction: str
+    from_role: str
+    from_agent: str
+    from_tier: int
+    to_role: str
+    to_agent: str
+    to_tier: int
+    reason: str
+    note: dict[str, str]
+    load: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EscalationBounced(Event):
+    number: int
+    kind: str
+    missing: list[str]
+    comment: str
+    returned_to_role: str
+    returned_to_agent: str
+    escalation_level: int
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event as stored: which ticket, its place in the trail, who, when, and
+    under which playbook version."""
+
+    ticket_id: int
+    seq: int
+    event: Event
+    actor: str
+    at: datetime
+    playbook_version: str
+
+
+def to_payload(event: Event) -> dict[str, Any]:
+    return dataclasses.asdict(event)
+
+
+def from_payload(type_name: str, payload: dict[str, Any]) -> Event:
+    try:
+        cls = Event.registry[type_name]
+    except KeyError:
+        raise ValueError(f"unknown event type {type_name!r}") from None
+    return cls(**payload)

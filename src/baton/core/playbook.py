@@ -1,0 +1,110 @@
+"""The parts of the playbook the core decides with, as plain frozen data.
+
+The YAML file is validated by :mod:`baton.playbook`; what reaches the core is
+this already-checked view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class EscalationKind(StrEnum):
+    ASSIST = "assist"
+    HANDOFF = "handoff"
+
+
+class EscalationDirection(StrEnum):
+    FUNCTIONAL = "functional"
+    HIERARCHICAL = "hierarchical"
+
+
+@dataclass(frozen=True)
+class Tier:
+    level: int
+    name: str
+    boundary: str
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    title: str
+    tier: int
+    skills: tuple[str, ...]
+    members: tuple[str, ...]
+    authority: bool = False
+
+    @property
+    def direction(self) -> EscalationDirection:
+        """Escalating to authority is hierarchical, to expertise functional."""
+        if self.authority:
+            return EscalationDirection.HIERARCHICAL
+        return EscalationDirection.FUNCTIONAL
+
+
+@dataclass(frozen=True)
+class Agent:
+    name: str
+    display_name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class CustomerTier:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Severity:
+    name: str
+    rank: int
+    definition: str
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    description: str
+    routine: bool
+
+
+@dataclass(frozen=True)
+class NoteField:
+    name: str
+    label: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Playbook:
+    version: str
+    tiers: Mapping[int, Tier]
+    roles: Mapping[str, Role]
+    agents: Mapping[str, Agent]
+    customer_tiers: Mapping[str, CustomerTier]
+    severities: Mapping[str, Severity]
+    categories: Mapping[str, Category]
+    channels: tuple[str, ...]
+    note_fields: Mapping[str, NoteField]
+    required_note_fields: Mapping[EscalationKind, tuple[str, ...]]
+    intake_role: str
+    name: str = "Baton"
+    roles_of_agent: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.roles_of_agent:
+            index: dict[str, list[str]] = {}
+            for role in self.roles.values():
+                for member in role.members:
+                    index.setdefault(member, []).append(role.name)
+            object.__setattr__(self, "roles_of_agent", {a: tuple(r) for a, r in index.items()})
+
+    def is_member(self, agent: str, role: str) -> bool:
+        return role in self.roles_of_agent.get(agent, ())
+
+    def has_authority(self, agent: str) -> bool:
+        return any(self.roles[r].authority for r in self.roles_of_agent.get(agent, ()))

@@ -1,0 +1,87 @@
+"""The playbook file's shape (pydantic). Unknown keys are errors."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$"),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TierSpec(Strict):
+    level: int = Field(ge=1, le=4)
+    name: Text
+    boundary: Text = Field(description="One sentence: what this tier does and does not do.")
+
+
+class AgentSpec(Strict):
+    name: Name
+    display_name: Text
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class RoleSpec(Strict):
+    name: Name
+    title: Text
+    tier: int = Field(ge=1, le=4)
+    skills: list[Name] = Field(default_factory=list)
+    members: list[Name] = Field(min_length=1)
+    authority: bool = Field(
+        default=False,
+        description="Escalating to this role is hierarchical (to authority), not functional.",
+    )
+
+
+class CustomerTierSpec(Strict):
+    name: Name
+    description: Text
+
+
+class SeveritySpec(Strict):
+    name: Name
+    definition: Text
+
+
+class CategorySpec(Strict):
+    name: Name
+    description: Text
+    routine: bool = False
+
+
+class NoteFieldSpec(Strict):
+    name: Name
+    label: Text
+    description: Text
+
+
+class RequiredNoteFields(Strict):
+    assist: list[Name]
+    handoff: list[Name]
+
+
+class HandoffNotesSpec(Strict):
+    fields: list[NoteFieldSpec] = Field(min_length=1)
+    required: RequiredNoteFields
+
+
+class PlaybookSpec(Strict):
+    name: Text
+    version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    intake_role: Name
+    tiers: list[TierSpec]
+    agents: list[AgentSpec] = Field(min_length=1)
+    roles: list[RoleSpec] = Field(min_length=1)
+    customer_tiers: list[CustomerTierSpec] = Field(min_length=1)
+    severities: list[SeveritySpec] = Field(min_length=1, description="From most to least severe.")
+    categories: list[CategorySpec] = Field(min_length=1)
+    channels: list[Name] = Field(min_length=1)
+    handoff_notes: HandoffNotesSpec

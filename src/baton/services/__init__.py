@@ -1,0 +1,2 @@
+"""Application services: the one place each change happens, shared by the
+API, the web pages, the CLI and the demo."""

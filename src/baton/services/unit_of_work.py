@@ -1,0 +1,36 @@
+"""Unit of work: one write transaction with the repositories bound to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine
+
+from baton.store.db import reading, writing
+from baton.store.repository import CustomerRepository, TicketRepository
+
+
+@dataclass
+class UnitOfWork:
+    conn: Connection
+    tickets: TicketRepository
+    customers: CustomerRepository
+
+
+def _bind(conn: Connection) -> UnitOfWork:
+    return UnitOfWork(conn, TicketRepository(conn), CustomerRepository(conn))
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[UnitOfWork]:
+    """Everything inside commits together or not at all."""
+    with writing(engine) as conn:
+        yield _bind(conn)
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[UnitOfWork]:
+    with reading(engine) as conn:
+        yield _bind(conn)

@@ -1,0 +1,329 @@
+"""Repositories over one connection. They never commit: the caller's
+transaction (see :func:`baton.store.db.writing`) does."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, select, update
+
+from baton.core import events as ev
+from baton.core.errors import ConcurrencyConflict, NotFound
+from baton.core.ownership import Ownership, Participant
+from baton.core.ticket import Escalation, EscalationStatus, Status, Ticket
+from baton.store import tables as t
+
+ACTIVE_STATUSES = [s.value for s in Status if s.is_active]
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: int
+    name: str
+    tier: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Message:
+    ticket_id: int
+    number: int
+    author_kind: str
+    author: str
+    visibility: str
+    body: str
+    created_at: datetime
+
+
+class CustomerRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, customer_id: int) -> Customer:
+        row = self.conn.execute(select(t.customers).where(t.customers.c.id == customer_id)).first()
+        if row is None:
+            raise NotFound(f"customer {customer_id} does not exist")
+        return Customer(row.id, row.name, row.tier, row.created_at)
+
+    def by_name(self, name: str) -> Customer | None:
+        row = self.conn.execute(select(t.customers).where(t.customers.c.name == name)).first()
+        return None if row is None else Customer(row.id, row.name, row.tier, row.created_at)
+
+    def add(self, name: str, tier: str, at: datetime) -> Customer:
+        result = self.conn.execute(
+            insert(t.customers).values(name=name, tier=tier, created_at=at).returning(t.customers.c.id)
+        )
+        return Customer(result.scalar_one(), name, tier, at)
+
+    def page(self, limit: int, offset: int) -> list[Customer]:
+        rows = self.conn.execute(select(t.customers).order_by(t.customers.c.id).limit(limit).offset(offset))
+        return [Customer(r.id, r.name, r.tier, r.created_at) for r in rows]
+
+
+def _participants(raw: Sequence[Mapping[str, Any]]) -> tuple[Participant, ...]:
+    return tuple(Participant(role=p.get("role"), agent=p.get("agent")) for p in raw)
+
+
+def _participant_rows(people: Sequence[Participant]) -> list[dict[str, str | None]]:
+    return [{"role": p.role, "agent": p.agent} for p in people]
+
+
+def _escalation(row: Row[Any]) -> Escalation:
+    return Escalation(
+        number=row.number,
+        kind=row.kind,
+        direction=row.direction,
+        from_role=row.from_role,
+        from_agent=row.from_agent,
+        from_tier=row.from_tier,
+        to_role=row.to_role,
+        to_agent=row.to_agent,
+        to_tier=row.to_tier,
+        reason=row.reason,
+        note=dict(row.note),
+        requested_by=row.requested_by,
+        requested_at=row.requested_at,
+        status=EscalationStatus(row.status),
+        bounced_by=row.bounced_by,
+        bounced_at=row.bounced_at,
+        missing=tuple(row.missing),
+        bounce_comment=row.bounce_comment,
+    )
+
+
+def _escalation_values(e: Escalation) -> dict[str, Any]:
+    return {
+        "number": e.number,
+        "kind": e.kind,
+        "direction": e.direction,
+        "from_role": e.from_role,
+        "from_agent": e.from_agent,
+        "from_tier": e.from_tier,
+        "to_role": e.to_role,
+        "to_agent": e.to_agent,
+        "to_tier": e.to_tier,
+        "reason": e.reason,
+        "note": dict(e.note),
+        "requested_by": e.requested_by,
+        "requested_at": e.requested_at,
+        "status": e.status.value,
+        "bounced_by": e.bounced_by,
+        "bounced_at": e.bounced_at,
+        "missing": list(e.missing),
+        "bounce_comment": e.bounce_comment,
+    }
+
+
+def _ticket(row: Row[Any], escalations: tuple[Escalation, ...]) -> Ticket:
+    return Ticket(
+        id=row.id,
+        version=row.version,
+        subject=row.subject,
+        body=row.body,
+        customer_id=row.customer_id,
+        customer_tier=row.customer_tier,
+        severity=row.severity,
+        category=row.category,
+        channel=row.channel,
+        status=Status(row.status),
+        escalation_level=row.escalation_level,
+        ownership=Ownership(
+            original_agent=row.original_agent,
+            accountable_agent=row.accountable_agent,
+            responsible_role=row.responsible_role,
+            responsible_agent=row.responsible_agent,
+            consulted=_participants(row.consulted),
+            informed=_participants(row.informed),
+        ),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        page_context=dict(row.page_context),
+        escalations=escalations,
+        message_count=row.message_count,
+        resolved_at=row.resolved_at,
+        closed_at=row.closed_at,
+        reopen_count=row.reopen_count,
+        resolution=row.resolution,
+    )
+
+
+def _state_values(ticket: Ticket) -> dict[str, Any]:
+    own = ticket.ownership
+    return {
+        "version": ticket.version,
+        "subject": ticket.subject,
+        "body": ticket.body,
+        "customer_id": ticket.customer_id,
+        "customer_tier": ticket.customer_tier,
+        "severity": ticket.severity,
+        "category": ticket.category,
+        "channel": ticket.channel,
+        "status": ticket.status.value,
+        "escalation_level": ticket.escalation_level,
+        "page_context": dict(ticket.page_context),
+        "original_agent": own.original_agent,
+        "accountable_agent": own.accountable_agent,
+        "responsible_role": own.responsible_role,
+        "responsible_agent": own.responsible_agent,
+        "ownership_state": own.state.value,
+        "consulted": _participant_rows(own.consulted),
+        "informed": _participant_rows(own.informed),
+        "message_count": ticket.message_count,
+        "reopen_count": ticket.reopen_count,
+        "resolution": ticket.resolution,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "resolved_at": ticket.resolved_at,
+        "closed_at": ticket.closed_at,
+    }
+
+
+class TicketRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, ticket_id: int) -> Ticket:
+        row = self.conn.execute(select(t.tickets).where(t.tickets.c.id == ticket_id)).first()
+        if row is None:
+            raise NotFound(f"ticket {ticket_id} does not exist")
+        rows = self.conn.execute(
+            select(t.escalations)
+            .where(t.escalations.c.ticket_id == ticket_id)
+            .order_by(t.escalations.c.number)
+        )
+        return _ticket(row, tuple(_escalation(r) for r in rows))
+
+    def open_load(self) -> dict[str, int]:
+        """Active tickets each agent is responsible for."""
+        rows = self.conn.execute(
+            select(t.tickets.c.responsible_agent, func.count())
+            .where(t.tickets.c.status.in_(ACTIVE_STATUSES))
+            .group_by(t.tickets.c.responsible_agent)
+        )
+        return {str(agent): int(count) for agent, count in rows}
+
+    def add(self, ticket: Ticket) -> int:
+        """Insert a new ticket's current state; returns its id."""
+        values = _state_values(ticket)
+        result = self.conn.execute(insert(t.tickets).values(**values).returning(t.tickets.c.id))
+        return int(result.scalar_one())
+
+    def save(self, before: Ticket, after: Ticket) -> None:
+        """Write ``after`` over ``before``, refusing if someone changed it meanwhile."""
+        result = self.conn.execute(
+            update(t.tickets)
+            .where(t.tickets.c.id == before.id, t.tickets.c.version == before.version)
+            .values(**_state_values(after))
+        )
+        if result.rowcount != 1:
+            raise ConcurrencyConflict(
+                f"ticket {before.id} changed since version {before.version}; reload it and try again"
+            )
+        known = {e.number: e for e in before.escalations}
+        for escalation in after.escalations:
+            if escalation.number not in known:
+                self.conn.execute(
+                    insert(t.escalations).values(ticket_id=after.id, **_escalation_values(escalation))
+                )
+            elif known[escalation.number] != escalation:
+                self.conn.execute(
+                    update(t.escalations)
+                    .where(
+                        t.escalations.c.ticket_id == after.id,
+                        t.escalations.c.number == escalation.number,
+                    )
+                    .values(**_escalation_values(escalation))
+                )
+
+    def add_messages(self, ticket_id: int, added: Sequence[ev.MessageAdded], at: datetime) -> None:
+        for message in added:
+            self.conn.execute(
+                insert(t.messages).values(
+                    ticket_id=ticket_id,
+                    number=message.number,
+                    author_kind=message.author_kind,
+                    author=message.author,
+                    visibility=message.visibility,
+                    body=message.body,
+                    created_at=at,
+                )
+            )
+
+    def append_events(self, records: Sequence[ev.RecordedEvent]) -> None:
+        if not records:
+            return
+        self.conn.execute(
+            insert(t.ticket_events),
+            [
+                {
+                    "ticket_id": r.ticket_id,
+                    "seq": r.seq,
+                    "type": r.event.type,
+                    "payload": ev.to_payload(r.event),
+                    "actor": r.actor,
+                    "occurred_at": r.at,
+                    "playbook_version": r.playbook_version,
+                }
+                for r in records
+            ],
+        )
+
+    def last_seq(self, ticket_id: int) -> int:
+        value = self.conn.execute(
+            select(func.max(t.ticket_events.c.seq)).where(t.ticket_events.c.ticket_id == ticket_id)
+        ).scalar()
+        return int(value or 0)
+
+    def events(self, ticket_id: int) -> list[ev.RecordedEvent]:
+        rows = self.conn.execute(
+            select(t.ticket_events)
+            .where(t.ticket_events.c.ticket_id == ticket_id)
+            .order_by(t.ticket_events.c.seq)
+        )
+        return [
+            ev.RecordedEvent(
+                ticket_id=r.ticket_id,
+                seq=r.seq,
+                event=ev.from_payload(r.type, r.payload),
+                actor=r.actor,
+                at=r.occurred_at,
+                playbook_version=r.playbook_version,
+            )
+            for r in rows
+        ]
+
+    def messages(self, ticket_id: int) -> list[Message]:
+        rows = self.conn.execute(
+            select(t.messages).where(t.messages.c.ticket_id == ticket_id).order_by(t.messages.c.number)
+        )
+        return [
+            Message(r.ticket_id, r.number, r.author_kind, r.author, r.visibility, r.body, r.created_at)
+            for r in rows
+        ]
+
+    def page(
+        self,
+        *,
+        status: str | None = None,
+        responsible_role: str | None = None,
+        agent: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Row[Any]]:
+        query = select(t.tickets, t.customers.c.name.label("customer_name")).join(t.customers)
+        if status is not None:
+            query = query.where(t.tickets.c.status == status)
+        if responsible_role is not None:
+            query = query.where(t.tickets.c.responsible_role == responsible_role)
+        if agent is not None:
+            query = query.where(
+                (t.tickets.c.accountable_agent == agent) | (t.tickets.c.responsible_agent == agent)
+            )
+        query = query.order_by(t.tickets.c.updated_at.desc(), t.tickets.c.id.desc())
+        return list(self.conn.execute(query.limit(limit).offset(offset)))
+
+    def count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(t.tickets)).scalar_one())

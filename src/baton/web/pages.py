@@ -1,0 +1,179 @@
+"""Plain server-rendered pages: the ticket list and a ticket with its thread
+and trail. Signing in takes an API token and keeps it in an HttpOnly cookie."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from baton.api.deps import BatonDep
+from baton.app import Baton
+from baton.core import events as ev
+from baton.core.errors import NotFound
+from baton.services.tokens import agent_for_token
+from baton.services.unit_of_work import read_only
+
+COOKIE = "baton_token"
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False)
+
+
+class SignInNeeded(Exception):
+    pass
+
+
+def _signed_in(request: Request, baton: BatonDep) -> str | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    try:
+        return agent_for_token(baton.engine, token)
+    except NotFound:
+        return None
+
+
+Viewer = Annotated[str | None, Depends(_signed_in)]
+
+
+def _to_sign_in(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+def describe(event: ev.Event) -> str:
+    """One line a person can read for each event in the trail."""
+    match event:
+        case ev.TicketOpened():
+            return (
+                f"opened for {event.customer_name} ({event.customer_tier}), {event.severity}, "
+                f"{event.category}; {event.responsible_agent} ({event.responsible_role}) owns it"
+            )
+        case ev.MessageAdded():
+            kind = "internal note" if event.visibility == "internal" else "public reply"
+            return f"{kind} #{event.number} by {event.author} ({event.author_kind})"
+        case ev.StatusChanged():
+            why = f" ({event.reason})" if event.reason else ""
+            return f"status {event.previous} → {event.status}{why}"
+        case ev.SeverityChanged():
+            return f"severity {event.previous} → {event.severity}"
+        case ev.TicketResolved():
+            return f"resolved: {event.resolution}"
+        case ev.TicketReopened():
+            return f"reopened: {event.reason}"
+        case ev.TicketClosed():
+            return "closed"
+        case ev.ResponsibleAssigned():
+            before = f"{event.previous_agent} ({event.previous_role})"
+            return f"responsibility {before} → {event.agent} ({event.role})"
+        case ev.AccountableAssigned():
+            return f"accountability {event.previous} → {event.agent}"
+        case ev.ParticipantAdded():
+            return f"{event.kind}: {event.agent or ''} {('(' + event.role + ')') if event.role else ''}"
+        case ev.TicketEscalated():
+            return (
+                f"{event.direction} {event.kind} #{event.number}: {event.from_agent} ({event.from_role}, "
+                f"tier {event.from_tier}) → {event.to_agent} ({event.to_role}, tier {event.to_tier}); "
+                f"reason: {event.reason}"
+            )
+        case ev.EscalationBounced():
+            return (
+                f"{event.kind} #{event.number} bounced back to {event.returned_to_agent} "
+                f"({event.returned_to_role}); missing: {', '.join(event.missing)}"
+            )
+    return event.type
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/", error: str = "") -> Response:
+    return templates.TemplateResponse(request, "login.html", {"next": next, "error": error})
+
+
+@router.post("/login")
+async def login(request: Request, baton: BatonDep) -> Response:
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    token = form.get("token", [""])[0].strip()
+    target = form.get("next", ["/"])[0]
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    try:
+        agent_for_token(baton.engine, token)
+    except NotFound:
+        return templates.TemplateResponse(
+            request,
+            "login.html",
+            {"next": target, "error": "That token is unknown or revoked."},
+            status_code=401,
+        )
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+def _common(baton: Baton, viewer: str) -> dict[str, object]:
+    return {"viewer": viewer, "playbook": baton.playbook}
+
+
+@router.get("/", response_class=HTMLResponse)
+def ticket_list(
+    request: Request,
+    baton: BatonDep,
+    viewer: Viewer,
+    status: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    if viewer is None:
+        return _to_sign_in(request)
+    size = 50
+    with read_only(baton.engine) as uow:
+        rows = uow.tickets.page(status=status or None, limit=size + 1, offset=(page - 1) * size)
+        total = uow.tickets.count()
+    return templates.TemplateResponse(
+        request,
+        "tickets.html",
+        {
+            **_common(baton, viewer),
+            "rows": rows[:size],
+            "page": page,
+            "more": len(rows) > size,
+            "status": status or "",
+            "total": total,
+        },
+    )
+
+
+@router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
+def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewer) -> Response:
+    if viewer is None:
+        return _to_sign_in(request)
+    try:
+        with read_only(baton.engine) as uow:
+            ticket = uow.tickets.get(ticket_id)
+            customer = uow.customers.get(ticket.customer_id)
+            messages = uow.tickets.messages(ticket_id)
+            trail = uow.tickets.events(ticket_id)
+    except NotFound as exc:
+        return templates.TemplateResponse(
+            request, "missing.html", {**_common(baton, viewer), "detail": exc.detail}, status_code=404
+        )
+    return templates.TemplateResponse(
+        request,
+        "ticket.html",
+        {
+            **_common(baton, viewer),
+            "ticket": ticket,
+            "customer": customer,
+            "messages": messages,
+            "trail": [(r, describe(r.event)) for r in trail],
+        },
+    )
