@@ -26,7 +26,7 @@ from baton.store.migrate import upgrade
 from baton.store.tables import metadata
 
 sys.path.insert(0, str(Path(__file__).parent))
-from preflight import POSTGRES_URL, postgres_problem  # noqa: E402
+from preflight import POSTGRES_URL, postgres_problem
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 START = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # a Monday morning
@@ -79,7 +79,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _empty_postgres(url: str) -> None:
+def empty_postgres(url: str) -> None:
     engine = create_engine(url)
     names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
     with engine.begin() as conn:
@@ -95,7 +95,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")
-    _empty_postgres(url)
+    empty_postgres(url)
     return url
 
 

@@ -11,9 +11,7 @@ import sys
 
 from sqlalchemy import create_engine, text
 
-POSTGRES_URL = os.environ.get(
-    "BATON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_URL = os.environ.get("BATON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHROMIUM = os.environ.get("BATON_TEST_CHROMIUM", "/usr/bin/chromium")
 
 
@@ -23,7 +21,7 @@ def postgres_problem() -> str | None:
         with engine.connect() as conn:
             conn.execute(text("select 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure to connect is reported
+    except Exception as exc:
         first = str(exc).strip().splitlines()[0]
         return (
             f"PostgreSQL is not reachable at {POSTGRES_URL} ({first}). The storage and API "

@@ -98,9 +98,12 @@ def test_every_change_is_in_the_trail_with_actor_time_and_playbook_version(clien
 def test_status_resolve_reopen_and_close(client, auth):
     tid = open_ticket(client, auth)["id"]
     h = auth("amara")
-    assert client.post(f"/api/v1/tickets/{tid}/status", json={"status": "pending_customer"}, headers=h).json()[
-        "status"
-    ] == "pending_customer"
+    assert (
+        client.post(f"/api/v1/tickets/{tid}/status", json={"status": "pending_customer"}, headers=h).json()[
+            "status"
+        ]
+        == "pending_customer"
+    )
     customer = client.post(
         f"/api/v1/tickets/{tid}/messages",
         json={"body": "Here is the statement.", "author_kind": "customer", "author": "Robin Schultz"},
@@ -152,7 +155,11 @@ def test_an_assist_consults_a_specialist_and_leaves_responsibility_where_it_was(
             "kind": "assist",
             "target_role": "support-lead",
             "reason": "enterprise customer unhappy with progress",
-            "note": {"summary": "Refund delayed", "question": "Can we expedite?", "steps_tried": "Asked billing"},
+            "note": {
+                "summary": "Refund delayed",
+                "question": "Can we expedite?",
+                "steps_tried": "Asked billing",
+            },
         },
         headers=auth("amara"),
     )
@@ -195,7 +202,12 @@ def test_the_receiver_bounces_a_handoff_back_to_the_sender(client, auth):
     tid = open_ticket(client, auth)["id"]
     client.post(
         f"/api/v1/tickets/{tid}/escalations",
-        json={"kind": "handoff", "target_role": "billing-specialist", "reason": "refund", "note": HANDOFF_NOTE},
+        json={
+            "kind": "handoff",
+            "target_role": "billing-specialist",
+            "reason": "refund",
+            "note": HANDOFF_NOTE,
+        },
         headers=auth("amara"),
     )
     not_receiver = client.post(
@@ -281,7 +293,13 @@ def test_malformed_json_is_a_400_problem(client, auth):
 def test_wrong_types_are_named_by_field(client, auth):
     response = client.post(
         "/api/v1/tickets",
-        json={"subject": ["not", "text"], "body": "b", "severity": "low", "category": "bug", "customer_id": "abc"},
+        json={
+            "subject": ["not", "text"],
+            "body": "b",
+            "severity": "low",
+            "category": "bug",
+            "customer_id": "abc",
+        },
         headers=auth("amara"),
     )
     fields = {e["field"] for e in is_problem(response, 422)["errors"]}
