@@ -143,11 +143,11 @@ def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contac
     path = _pick(
         rng,
         (
-            ("frontline", 40 if s.specialist else 90),
-            ("pending", 10),
-            ("assist", 14 if s.specialist else 0),
-            ("handoff", 30 if s.specialist else 0),
-            ("lead", 6 if customer[1] == "enterprise" else 1),
+            ("frontline", 56 if s.specialist else 90),
+            ("pending", 14),
+            ("assist", 9 if s.specialist else 0),
+            ("handoff", 19 if s.specialist else 0),
+            ("lead", 4 if customer[1] == "enterprise" else 1),
         ),
     )
     owner = frontline
@@ -318,7 +318,7 @@ def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contac
 def _arrivals(rng: Random, day: date) -> list[datetime]:
     if day.weekday() >= 5:
         return []
-    mean = 16 * (1.3 if day.weekday() == 0 else 1.0)
+    mean = 20 * (1.3 if day.weekday() == 0 else 1.0)
     count = max(0, round(rng.gauss(mean, 4)))
     times = []
     for _ in range(count):
