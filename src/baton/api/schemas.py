@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from baton.core import events as ev
+from baton.core.calendar import Calendar, add_business_time
 from baton.core.playbook import EscalationKind
+from baton.core.sla import SlaClock
 from baton.core.ticket import Escalation, Ticket
 from baton.store.repository import Customer, Message
 
@@ -176,6 +179,43 @@ class EscalationPublic(BaseModel):
         )
 
 
+class ClockPublic(BaseModel):
+    target: str
+    policy: str
+    calendar: str
+    cycle: int
+    state: str
+    target_seconds: int
+    elapsed_seconds: float
+    remaining_seconds: float
+    thresholds: list[int]
+    reached: list[int]
+    deadline: datetime | None = Field(
+        description="When the target falls due at the current pace; none while paused or stopped."
+    )
+
+    @classmethod
+    def of(cls, clock: SlaClock, now: datetime, calendars: Mapping[str, Calendar]) -> ClockPublic:
+        elapsed = clock.elapsed(now, calendars)
+        deadline = None
+        if clock.since is not None and not clock.stopped:
+            left = max(clock.target_seconds - clock.spent, 0)
+            deadline = add_business_time(clock.since, timedelta(seconds=left), calendars[clock.calendar])
+        return cls(
+            target=clock.target,
+            policy=clock.policy,
+            calendar=clock.calendar,
+            cycle=clock.cycle,
+            state=clock.state.value,
+            target_seconds=clock.target_seconds,
+            elapsed_seconds=round(elapsed, 3),
+            remaining_seconds=round(clock.target_seconds - elapsed, 3),
+            thresholds=list(clock.thresholds),
+            reached=list(clock.reached),
+            deadline=deadline,
+        )
+
+
 class TicketPublic(BaseModel):
     id: int
     version: int
@@ -198,9 +238,10 @@ class TicketPublic(BaseModel):
     updated_at: datetime
     resolved_at: datetime | None
     closed_at: datetime | None
+    sla: list[ClockPublic] = Field(default_factory=list, description="The ticket's SLA clocks as of now.")
 
     @classmethod
-    def of(cls, t: Ticket) -> TicketPublic:
+    def of(cls, t: Ticket, now: datetime, calendars: Mapping[str, Calendar]) -> TicketPublic:
         own = t.ownership
         return cls(
             id=t.id,
@@ -232,6 +273,7 @@ class TicketPublic(BaseModel):
             updated_at=t.updated_at,
             resolved_at=t.resolved_at,
             closed_at=t.closed_at,
+            sla=[ClockPublic.of(c, now, calendars) for c in t.clocks],
         )
 
 

@@ -28,12 +28,18 @@ from baton.api.schemas import (
     TicketPublic,
     TicketSummary,
 )
+from baton.app import Baton
 from baton.core import commands as cmd
 from baton.core.errors import NotFound
+from baton.core.ticket import Ticket
 from baton.services.tickets import NewCustomer, NewTicket
 from baton.services.unit_of_work import read_only
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+
+def _public(baton: Baton, ticket: Ticket) -> TicketPublic:
+    return TicketPublic.of(ticket, baton.clock.now(), baton.playbook.calendars)
 
 
 def _created(payload: TicketPublic | EscalationPublic | MessagePublic, location: str) -> JSONResponse:
@@ -74,13 +80,13 @@ def create_ticket(body: TicketCreate, baton: BatonDep, agent: CurrentAgent) -> J
         ),
     )
     ticket = outcome.ticket
-    return _created(TicketPublic.of(ticket), f"/api/v1/tickets/{ticket.id}")
+    return _created(_public(baton, ticket), f"/api/v1/tickets/{ticket.id}")
 
 
 @router.get("/{ticket_id}", response_model=TicketPublic)
 def get_ticket(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> TicketPublic:
     with read_only(baton.engine) as uow:
-        return TicketPublic.of(uow.tickets.get(ticket_id))
+        return _public(baton, uow.tickets.get(ticket_id))
 
 
 @router.get("/{ticket_id}/messages", response_model=list[MessagePublic])
@@ -110,7 +116,7 @@ def list_events(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> list[E
 @router.post("/{ticket_id}/status", response_model=TicketPublic)
 def change_status(ticket_id: int, body: StatusChange, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
     command = cmd.ChangeStatus(body.status, body.reason)
-    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+    return _public(baton, baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
 
 
 @router.post("/{ticket_id}/severity", response_model=TicketPublic)
@@ -118,30 +124,30 @@ def change_severity(
     ticket_id: int, body: SeverityChange, baton: BatonDep, agent: CurrentAgent
 ) -> TicketPublic:
     command = cmd.ChangeSeverity(body.severity, body.reason)
-    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+    return _public(baton, baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
 
 
 @router.post("/{ticket_id}/resolve", response_model=TicketPublic)
 def resolve(ticket_id: int, body: ResolveRequest, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
     command = cmd.Resolve(body.resolution)
-    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+    return _public(baton, baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
 
 
 @router.post("/{ticket_id}/reopen", response_model=TicketPublic)
 def reopen(ticket_id: int, body: ReopenRequest, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
     command = cmd.Reopen(body.reason)
-    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+    return _public(baton, baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
 
 
 @router.post("/{ticket_id}/close", response_model=TicketPublic)
 def close(ticket_id: int, body: CloseRequest, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
-    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, cmd.Close(), body.expected_version).ticket)
+    return _public(baton, baton.tickets.execute(agent, ticket_id, cmd.Close(), body.expected_version).ticket)
 
 
 @router.post("/{ticket_id}/assignment", response_model=TicketPublic)
 def assign(ticket_id: int, body: AssignmentRequest, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
     command = cmd.AssignResponsible(body.role, body.agent, body.reason)
-    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+    return _public(baton, baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
 
 
 @router.post("/{ticket_id}/accountable", response_model=TicketPublic)
@@ -149,7 +155,7 @@ def transfer_accountability(
     ticket_id: int, body: AccountableRequest, baton: BatonDep, agent: CurrentAgent
 ) -> TicketPublic:
     command = cmd.TransferAccountability(body.agent, body.reason)
-    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+    return _public(baton, baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
 
 
 @router.post("/{ticket_id}/participants", response_model=TicketPublic)
@@ -157,7 +163,7 @@ def add_participant(
     ticket_id: int, body: ParticipantCreate, baton: BatonDep, agent: CurrentAgent
 ) -> TicketPublic:
     command = cmd.AddParticipant(body.kind, body.role, body.agent)
-    return TicketPublic.of(baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+    return _public(baton, baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
 
 
 @router.get("/{ticket_id}/escalations", response_model=list[EscalationPublic])

@@ -71,7 +71,8 @@ def playbook_check(file: Annotated[Path, typer.Argument(help="The playbook YAML 
     typer.echo(
         f"{file}: ok — {playbook.name}, version {playbook.version}: "
         f"{len(playbook.roles)} roles, {len(playbook.agents)} agents, "
-        f"{len(playbook.categories)} categories"
+        f"{len(playbook.categories)} categories, {len(playbook.calendars)} calendars, "
+        f"{len(playbook.sla_policies)} SLA policies"
     )
 
 
@@ -103,6 +104,25 @@ def serve(
     from baton.api.main import create_app
 
     uvicorn.run(create_app(_build()), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker(
+    interval: Annotated[float, typer.Option(min=0.05, help="Seconds between sweeps when idle.")] = 1.0,
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Tickets per transaction.")] = 100,
+    once: Annotated[bool, typer.Option("--once", help="Fire what is due now, then exit.")] = False,
+) -> None:
+    """Fire due SLA timers (thresholds and breaches). Several may run on PostgreSQL."""
+    import logging
+
+    from baton.worker import run, stop_on_signals
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    baton = _build()
+    if baton.engine.dialect.name == "sqlite":
+        logging.getLogger("baton.worker").info("SQLite: run a single worker")
+    fired = run(baton.tickets, interval=interval, batch=batch, once=once, stop=stop_on_signals())
+    typer.echo(f"worker stopped; fired timers on {fired} ticket(s)")
 
 
 @app.command()

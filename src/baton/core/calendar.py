@@ -1,16 +1,18 @@
 """Business calendars and business-time arithmetic.
 
-Business time is real elapsed seconds inside business windows. A window is a
+Business time is real elapsed seconds inside business windows. A shift is a
 range of wall-clock time in the calendar's zone (``22:00-06:00`` runs into the
-next day); it becomes a pair of real instants, so a night shift shortened or
-lengthened by a DST change counts its real length. A holiday drops every window
-that *starts* on that local date.
+next day); its windows are the real instants whose local time lies in it, so a
+night shift shortened or lengthened by a DST change counts its real length (and
+a wall-clock time skipped by spring-forward is reached at the transition). A
+holiday drops every shift that *starts* on that local date.
 
 Both functions are exact to the microsecond and take aware datetimes.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -58,32 +60,71 @@ def _aware(value: datetime, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _instant(day: date, seconds: int, zone: ZoneInfo) -> datetime:
-    """The real instant of wall-clock ``day`` + ``seconds`` in ``zone``."""
-    local = datetime.combine(day, time(0)) + timedelta(seconds=seconds)
-    return local.replace(tzinfo=zone).astimezone(UTC)
+def _offset(instant: datetime, zone: ZoneInfo) -> timedelta:
+    offset = instant.astimezone(zone).utcoffset()
+    assert offset is not None
+    return offset
+
+
+def _transition(lo: datetime, hi: datetime, zone: ZoneInfo) -> datetime:
+    """The first instant in (lo, hi] whose UTC offset differs from lo's."""
+    before = _offset(lo, zone)
+    low, high = 0, int((hi - lo).total_seconds())
+    while low < high:
+        mid = (low + high) // 2
+        if _offset(lo + timedelta(seconds=mid), zone) == before:
+            low = mid + 1
+        else:
+            high = mid
+    return lo + timedelta(seconds=low)
+
+
+def _shift_windows(day: date, shift: Shift, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """The real instants whose local wall-clock time lies in the shift: one interval,
+    or two when a DST change falls inside (a repeated hour can split it)."""
+    midnight = datetime.combine(day, time(0), UTC)  # wall-clock arithmetic, read as naive
+    start, end = midnight + timedelta(seconds=shift[0]), midnight + timedelta(seconds=shift[1])
+    lo, hi = start - timedelta(days=1), end + timedelta(days=1)
+    off_lo, off_hi = _offset(lo, zone), _offset(hi, zone)
+    if off_lo == off_hi:
+        return [(start - off_lo, end - off_lo)]
+    at = _transition(lo, hi, zone)
+    parts = [(start - off_lo, min(end - off_lo, at)), (max(start - off_hi, at), end - off_hi)]
+    return [(a, b) for a, b in parts if b > a]
 
 
 @lru_cache(maxsize=200_000)
 def windows_on(calendar: Calendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
-    """The windows that start on local ``day``, as UTC instants, in order."""
+    """The windows of the shifts that start on local ``day``, as UTC instants, in order."""
     if calendar.is_holiday(day):
         return ()
-    windows = []
-    for start, end in calendar.weekly[day.weekday()]:
-        begins, ends = _instant(day, start, calendar.zone), _instant(day, end, calendar.zone)
-        if ends > begins:  # a shift wholly inside a DST gap has no real length
-            windows.append((begins, ends))
-    return tuple(windows)
+    windows: list[tuple[datetime, datetime]] = []
+    for shift in calendar.weekly[day.weekday()]:
+        windows += _shift_windows(day, shift, calendar.zone)
+    return tuple(sorted(windows))
 
 
 def _windows_from(
     calendar: Calendar, at: datetime, days: int = SEARCH_DAYS
 ) -> Iterator[tuple[datetime, datetime]]:
-    """Every window that may contain or follow ``at``, in order of start."""
+    """Every window that may contain or follow ``at``, in order of start.
+
+    Days are merged through a heap: a DST change can make a shift of one day
+    begin before a shift of the day before ends, so days are not simply concatenated.
+    A shift of local day ``d`` never begins before ``d`` 00:00 UTC minus a day."""
     day = at.astimezone(calendar.zone).date() - timedelta(days=1)
-    for offset in range(days + 2):
-        yield from windows_on(calendar, day + timedelta(days=offset))
+    last = day + timedelta(days=days + 2)
+    pending: list[tuple[datetime, datetime]] = []
+    while True:
+        while day <= last and (
+            not pending or datetime.combine(day, time(0), UTC) - timedelta(days=1) <= pending[0][0]
+        ):
+            for window in windows_on(calendar, day):
+                heapq.heappush(pending, window)
+            day += timedelta(days=1)
+        if not pending:
+            return
+        yield heapq.heappop(pending)
 
 
 def add_business_time(start: datetime, duration: timedelta, calendar: Calendar) -> datetime:

@@ -135,6 +135,69 @@ class EscalationBounced(Event):
 
 
 @dataclass(frozen=True)
+class CustomerTierChanged(Event):
+    previous: str
+    customer_tier: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SlaClockStarted(Event):
+    target: str
+    policy: str
+    calendar: str
+    target_seconds: int
+    thresholds: list[int]
+    cycle: int
+
+
+@dataclass(frozen=True)
+class SlaClockPaused(Event):
+    target: str
+    spent: float
+    """Business seconds spent so far."""
+
+
+@dataclass(frozen=True)
+class SlaClockResumed(Event):
+    target: str
+
+
+@dataclass(frozen=True)
+class SlaClockStopped(Event):
+    target: str
+    spent: float
+    met: bool
+
+
+@dataclass(frozen=True)
+class SlaClockRetargeted(Event):
+    target: str
+    policy: str
+    calendar: str
+    target_seconds: int
+    thresholds: list[int]
+    spent: float
+
+
+@dataclass(frozen=True)
+class SlaThresholdReached(Event):
+    target: str
+    percent: int
+    cycle: int
+    elapsed: float
+    remaining: float
+
+
+@dataclass(frozen=True)
+class SlaBreached(Event):
+    target: str
+    cycle: int
+    elapsed: float
+    remaining: float
+
+
+@dataclass(frozen=True)
 class RecordedEvent:
     """An event as stored: which ticket, its place in the trail, who, when, and
     under which playbook version."""

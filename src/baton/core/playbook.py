@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from baton.core.calendar import Calendar
+
 
 class EscalationKind(StrEnum):
     ASSIST = "assist"
@@ -79,6 +81,37 @@ class NoteField:
     description: str
 
 
+SLA_TARGETS = ("first_response", "update", "resolution")
+"""First public reply; the cadence of public updates after it; resolution."""
+
+
+@dataclass(frozen=True)
+class SlaTarget:
+    name: str
+    seconds: int
+    calendar: str
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    name: str
+    severities: tuple[str, ...]
+    """Empty: any severity."""
+    customer_tiers: tuple[str, ...]
+    """Empty: any customer tier."""
+    targets: Mapping[str, SlaTarget]
+    warn_at: tuple[int, ...]
+
+    def matches(self, severity: str, customer_tier: str) -> bool:
+        return (not self.severities or severity in self.severities) and (
+            not self.customer_tiers or customer_tier in self.customer_tiers
+        )
+
+    @property
+    def specificity(self) -> int:
+        return bool(self.severities) + bool(self.customer_tiers)
+
+
 @dataclass(frozen=True)
 class Playbook:
     version: str
@@ -93,6 +126,8 @@ class Playbook:
     required_note_fields: Mapping[EscalationKind, tuple[str, ...]]
     intake_role: str
     name: str = "Baton"
+    calendars: Mapping[str, Calendar] = field(default_factory=dict)
+    sla_policies: tuple[SlaPolicy, ...] = ()
     roles_of_agent: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -102,6 +137,11 @@ class Playbook:
                 for member in role.members:
                     index.setdefault(member, []).append(role.name)
             object.__setattr__(self, "roles_of_agent", {a: tuple(r) for a, r in index.items()})
+
+    def sla_policy(self, severity: str, customer_tier: str) -> SlaPolicy | None:
+        """The most specific policy matching; the playbook check guarantees one."""
+        matching = [p for p in self.sla_policies if p.matches(severity, customer_tier)]
+        return max(matching, key=lambda p: p.specificity, default=None)
 
     def is_member(self, agent: str, role: str) -> bool:
         return role in self.roles_of_agent.get(agent, ())

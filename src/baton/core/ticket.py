@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from baton.core import events as ev
+from baton.core import sla
 from baton.core.ownership import Ownership, Participant
 
 
@@ -79,6 +80,10 @@ class Ticket:
     closed_at: datetime | None = None
     reopen_count: int = 0
     resolution: str = ""
+    clocks: tuple[sla.SlaClock, ...] = ()
+
+    def clock(self, target: str) -> sla.SlaClock | None:
+        return next((c for c in self.clocks if c.target == target), None)
 
     def escalation(self, number: int) -> Escalation | None:
         for escalation in self.escalations:
@@ -141,6 +146,18 @@ def _evolve(ticket: Ticket, event: ev.Event, actor: str, at: datetime) -> Ticket
             return replace(ticket, status=Status(status))
         case ev.SeverityChanged(severity=severity):
             return replace(ticket, severity=severity)
+        case ev.CustomerTierChanged(customer_tier=tier):
+            return replace(ticket, customer_tier=tier)
+        case (
+            ev.SlaClockStarted()
+            | ev.SlaClockPaused()
+            | ev.SlaClockResumed()
+            | ev.SlaClockStopped()
+            | ev.SlaClockRetargeted()
+            | ev.SlaThresholdReached()
+            | ev.SlaBreached()
+        ):
+            return replace(ticket, clocks=sla.apply(ticket.clocks, event, at))
         case ev.TicketResolved(resolution=resolution):
             escalations = tuple(
                 replace(e, status=EscalationStatus.COMPLETED) if e.status is EscalationStatus.ACTIVE else e
@@ -163,9 +180,13 @@ def _evolve(ticket: Ticket, event: ev.Event, actor: str, at: datetime) -> Ticket
         case ev.TicketClosed():
             return replace(ticket, status=Status.CLOSED, closed_at=at)
         case ev.ResponsibleAssigned(role=role, agent=agent, escalation_level=level):
+            escalations = ticket.escalations
+            if role != own.responsible_role:  # a handoff no longer holds the ticket
+                escalations = _supersede_handoffs(escalations)
             return replace(
                 ticket,
                 escalation_level=level,
+                escalations=escalations,
                 ownership=replace(own, responsible_role=role, responsible_agent=agent),
             )
         case ev.AccountableAssigned(agent=agent):
@@ -180,6 +201,15 @@ def _evolve(ticket: Ticket, event: ev.Event, actor: str, at: datetime) -> Ticket
         case ev.EscalationBounced():
             return _bounced(ticket, event, actor, at)
     raise ValueError(f"event {event.type} does not apply to an open ticket")
+
+
+def _supersede_handoffs(escalations: tuple[Escalation, ...]) -> tuple[Escalation, ...]:
+    return tuple(
+        replace(e, status=EscalationStatus.SUPERSEDED)
+        if e.kind == "handoff" and e.status is EscalationStatus.ACTIVE
+        else e
+        for e in escalations
+    )
 
 
 def _escalated(ticket: Ticket, event: ev.TicketEscalated, actor: str, at: datetime) -> Ticket:
@@ -206,12 +236,7 @@ def _escalated(ticket: Ticket, event: ev.TicketEscalated, actor: str, at: dateti
             escalations=(*ticket.escalations, escalation),
             ownership=replace(own, consulted=(*own.consulted, specialist)),
         )
-    earlier = tuple(
-        replace(e, status=EscalationStatus.SUPERSEDED)
-        if e.kind == "handoff" and e.status is EscalationStatus.ACTIVE
-        else e
-        for e in ticket.escalations
-    )
+    earlier = _supersede_handoffs(ticket.escalations)
     return replace(
         ticket,
         escalations=(*earlier, escalation),

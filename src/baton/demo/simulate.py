@@ -22,6 +22,7 @@ from baton.core.playbook import EscalationKind, Playbook
 from baton.demo.scenarios import CONTACTS, CUSTOMERS, SCENARIOS, Scenario
 from baton.services.clock import FixedClock
 from baton.services.tickets import NewCustomer, NewTicket, Outcome, TicketService
+from baton.services.unit_of_work import read_only
 
 OPENS, CLOSES = time(8, 0), time(18, 0)
 INTAKE = "intake"
@@ -63,22 +64,32 @@ class Simulation:
         delay, action = next(story)
         self.schedule(at + delay, story, action)
 
+    def fire_timers_until(self, at: datetime) -> None:
+        """Let the SLA timers due before ``at`` fire at their due time, as a worker would."""
+        while True:
+            with read_only(self.service.engine) as uow:
+                due = uow.timers.earliest()
+            if due is None or due > at:
+                return
+            self.clock.set(max(due, self.clock.now()))
+            self.service.fire_due_timers(limit=1000)
+
     def run(self) -> None:
         while self.queue:
             at, _, story, action = heapq.heappop(self.queue)
+            self.fire_timers_until(at)
             self.clock.set(at)
             try:
                 outcome = action()
             except DomainError as exc:  # a story step the state no longer allows
                 self.stats[f"refused: {type(exc).__name__}"] += 1
                 continue
-            for recorded in outcome.events:
-                self.stats[recorded.event.type] += 1
             try:
                 delay, following = story.send(outcome)
             except StopIteration:
                 continue
             self.schedule(business(at + delay), story, following)
+        self.fire_timers_until(self.horizon)
 
     def minutes(self, low: float, high: float) -> timedelta:
         return timedelta(minutes=self.rng.uniform(low, high))
@@ -348,13 +359,14 @@ def simulate(engine: Engine, playbook: Playbook, *, days: int, seed: int, end: d
             customer = rng.choice(CUSTOMERS)
             sim.start(at, ticket_story(sim, scenario, customer, rng.choice(CONTACTS)))
     sim.run()
-    st = sim.stats
-    refused = sum(v for k, v in st.items() if k.startswith("refused"))
-    events = sum(v for k, v in st.items() if not k.startswith("refused"))
+    with read_only(engine) as uow:
+        st = uow.tickets.event_counts()
+    refused = sum(v for k, v in sim.stats.items() if k.startswith("refused"))
     return (
         f"Simulated {days} days ({first} to {last}), seed {seed}: "
-        f"{st['TicketOpened']} tickets, {events} events, "
+        f"{st['TicketOpened']} tickets, {sum(st.values())} events, "
         f"{st['TicketEscalated']} escalations, {st['EscalationBounced']} bounces, "
         f"{st['TicketResolved']} resolutions, {st['TicketReopened']} reopens, "
-        f"{st['TicketClosed']} closed" + (f"; {refused} steps refused" if refused else "")
+        f"{st['TicketClosed']} closed, {st['SlaThresholdReached']} SLA warnings, "
+        f"{st['SlaBreached']} SLA breaches" + (f"; {refused} steps refused" if refused else "")
     )

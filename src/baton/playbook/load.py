@@ -14,7 +14,9 @@ import yaml
 from pydantic import ValidationError
 
 from baton.core import playbook as core
-from baton.playbook.schema import PlaybookSpec
+from baton.core.calendar import Calendar
+from baton.playbook import calendars as cal
+from baton.playbook.schema import PlaybookSpec, SlaPolicySpec, Target, TargetSpec
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,125 @@ def _references(spec: PlaybookSpec) -> list[PlaybookIssue]:
     return issues
 
 
-def _to_core(spec: PlaybookSpec, version: str) -> core.Playbook:
+def _calendars(spec: PlaybookSpec, issues: list[PlaybookIssue]) -> dict[str, Calendar]:
+    made: dict[str, Calendar] = {}
+    for i, c in enumerate(spec.calendars):
+        path = f"calendars[{i}]"
+        bad = len(issues)
+        country = c.holidays.country if c.holidays else None
+        subdivision = c.holidays.subdivision if c.holidays else None
+        try:
+            cal.zone(c.time_zone)
+        except ValueError as exc:
+            issues.append(PlaybookIssue(f"{path}.time_zone", str(exc)))
+        try:
+            cal.holiday_source(country, subdivision, ())
+        except ValueError as exc:
+            issues.append(PlaybookIssue(f"{path}.holidays", str(exc)))
+        for key, ranges in c.hours.items():
+            try:
+                cal.weekdays(key)
+            except ValueError as exc:
+                issues.append(PlaybookIssue(f"{path}.hours.{key}", str(exc)))
+            for j, text in enumerate(ranges):
+                try:
+                    cal.shift(text)
+                except ValueError as exc:
+                    issues.append(PlaybookIssue(f"{path}.hours.{key}[{j}]", str(exc)))
+        if len(issues) > bad:
+            continue
+        try:
+            made[c.name] = cal.make_calendar(
+                c.name, c.time_zone, c.hours, country, subdivision, c.extra_holidays
+            )
+        except ValueError as exc:
+            issues.append(PlaybookIssue(f"{path}.hours", str(exc)))
+    return made
+
+
+def _thresholds(values: list[int], path: str, issues: list[PlaybookIssue]) -> tuple[int, ...]:
+    for j, value in enumerate(values):
+        if not 0 < value < 100:
+            issues.append(PlaybookIssue(f"{path}[{j}]", f"{value} is not a percentage between 1 and 99"))
+    if len(set(values)) != len(values):
+        issues.append(PlaybookIssue(path, "repeats a threshold"))
+    return tuple(sorted(set(values)))
+
+
+def _target(
+    name: str, raw: Target, policy: SlaPolicySpec, path: str, calendars: set[str], issues: list[PlaybookIssue]
+) -> core.SlaTarget | None:
+    spec = raw if isinstance(raw, TargetSpec) else TargetSpec(within=raw)
+    calendar = spec.calendar or policy.calendar
+    if spec.calendar is not None and spec.calendar not in calendars:
+        issues.append(PlaybookIssue(f"{path}.calendar", f"unknown calendar {spec.calendar!r}"))
+    try:
+        seconds = cal.duration(spec.within)
+    except ValueError as exc:
+        issues.append(PlaybookIssue(path, str(exc)))
+        return None
+    return core.SlaTarget(name, seconds, calendar)
+
+
+def _sla(spec: PlaybookSpec, calendars: set[str], issues: list[PlaybookIssue]) -> tuple[core.SlaPolicy, ...]:
+    if spec.sla is None:
+        return ()
+    default_warn = _thresholds(spec.sla.warn_at, "sla.warn_at", issues)
+    severities = [s.name for s in spec.severities]
+    tiers = [t.name for t in spec.customer_tiers]
+    policies = []
+    for i, p in enumerate(spec.sla.policies):
+        path = f"sla.policies[{i}]"
+        if p.calendar not in calendars:
+            issues.append(PlaybookIssue(f"{path}.calendar", f"unknown calendar {p.calendar!r}"))
+        for j, name in enumerate(p.severities):
+            if name not in severities:
+                issues.append(PlaybookIssue(f"{path}.severities[{j}]", f"unknown severity {name!r}"))
+        for j, name in enumerate(p.customer_tiers):
+            if name not in tiers:
+                issues.append(PlaybookIssue(f"{path}.customer_tiers[{j}]", f"unknown customer tier {name!r}"))
+        targets = {}
+        for name, field, raw in (
+            ("first_response", "first_response", p.first_response),
+            ("update", "update_every", p.update_every),
+            ("resolution", "resolution", p.resolution),
+        ):
+            if raw is not None:
+                made = _target(name, raw, p, f"{path}.{field}", calendars, issues)
+                if made is not None:
+                    targets[name] = made
+        warn = default_warn if p.warn_at is None else _thresholds(p.warn_at, f"{path}.warn_at", issues)
+        policies.append(core.SlaPolicy(p.name, tuple(p.severities), tuple(p.customer_tiers), targets, warn))
+    for severity in severities:
+        for tier in tiers:
+            matching = [(i, p) for i, p in enumerate(policies) if p.matches(severity, tier)]
+            if not matching:
+                issues.append(
+                    PlaybookIssue(
+                        "sla.policies", f"no policy covers severity {severity!r} x customer tier {tier!r}"
+                    )
+                )
+                continue
+            best = max(p.specificity for _, p in matching)
+            tied = [(i, p) for i, p in matching if p.specificity == best]
+            if len(tied) > 1:
+                names = " and ".join(f"{p.name!r} (sla.policies[{i}])" for i, p in tied)
+                issues.append(
+                    PlaybookIssue(
+                        "sla.policies",
+                        f"{names} overlap on severity {severity!r} x customer tier {tier!r} "
+                        "with equal specificity",
+                    )
+                )
+    return tuple(policies)
+
+
+def _to_core(
+    spec: PlaybookSpec,
+    version: str,
+    calendars: dict[str, Calendar],
+    policies: tuple[core.SlaPolicy, ...],
+) -> core.Playbook:
     return core.Playbook(
         version=version,
         name=spec.name,
@@ -119,6 +239,8 @@ def _to_core(spec: PlaybookSpec, version: str) -> core.Playbook:
             core.EscalationKind.HANDOFF: tuple(spec.handoff_notes.required.handoff),
         },
         intake_role=spec.intake_role,
+        calendars=calendars,
+        sla_policies=policies,
     )
 
 
@@ -140,10 +262,13 @@ def parse_playbook(text: str, source: str = "<playbook>") -> core.Playbook:
             [PlaybookIssue(_loc(e["loc"]), e["msg"]) for e in exc.errors()],
         ) from None
     issues = _references(spec)
+    issues += _duplicates(spec.calendars, "calendars")
+    calendars = _calendars(spec, issues)
+    policies = _sla(spec, {c.name for c in spec.calendars}, issues)
     if issues:
         raise PlaybookError(source, issues)
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
-    return _to_core(spec, f"{spec.version}+{digest}")
+    return _to_core(spec, f"{spec.version}+{digest}", calendars, policies)
 
 
 def load_playbook(path: Path | str) -> core.Playbook:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -73,6 +74,46 @@ class HandoffNotesSpec(Strict):
     required: RequiredNoteFields
 
 
+class HolidaySpec(Strict):
+    country: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=3)]
+    subdivision: str | None = None
+
+
+class CalendarSpec(Strict):
+    name: Name
+    time_zone: str = Field(description="An IANA zone such as Europe/London.")
+    hours: dict[str, list[str]] = Field(
+        description="Weekday or range ('mon-fri', 'sat', 'daily') to shifts like '08:00-18:00'; "
+        "'22:00-06:00' runs overnight, '00:00-24:00' is the whole day."
+    )
+    holidays: HolidaySpec | None = None
+    extra_holidays: list[date] = Field(default_factory=list)
+
+
+class TargetSpec(Strict):
+    within: str
+    calendar: Name | None = None
+
+
+Target = str | TargetSpec
+
+
+class SlaPolicySpec(Strict):
+    name: Name
+    severities: list[Name] = Field(default_factory=list, description="Empty: any severity.")
+    customer_tiers: list[Name] = Field(default_factory=list, description="Empty: any customer tier.")
+    calendar: Name
+    first_response: Target
+    update_every: Target | None = None
+    resolution: Target
+    warn_at: list[int] | None = None
+
+
+class SlaSpec(Strict):
+    warn_at: list[int] = Field(default_factory=lambda: [50, 80])
+    policies: list[SlaPolicySpec] = Field(min_length=1)
+
+
 class PlaybookSpec(Strict):
     name: Text
     version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -85,3 +126,5 @@ class PlaybookSpec(Strict):
     categories: list[CategorySpec] = Field(min_length=1)
     channels: list[Name] = Field(min_length=1)
     handoff_notes: HandoffNotesSpec
+    calendars: list[CalendarSpec] = Field(default_factory=list)
+    sla: SlaSpec | None = None

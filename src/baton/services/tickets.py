@@ -4,18 +4,22 @@ transaction."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine
 
 from baton.core import commands as cmd
 from baton.core import events as ev
+from baton.core import sla
 from baton.core.decide import Context, decide, open_ticket
 from baton.core.errors import ConcurrencyConflict, FieldError, InvalidCommand
 from baton.core.playbook import Playbook
 from baton.core.ticket import Ticket, evolve_all, open_from
 from baton.services.clock import Clock
 from baton.services.unit_of_work import UnitOfWork, unit_of_work
+
+SYSTEM = "baton"
+"""The actor of what Baton does by itself, such as recording an SLA threshold."""
 
 
 @dataclass(frozen=True)
@@ -111,9 +115,11 @@ class TicketService:
             events = open_ticket(command, ctx)
             opened = events[0]
             assert isinstance(opened, ev.TicketOpened)
-            draft = open_from(0, opened, ctx.now)
+            events += sla.react((), opened.severity, opened.customer_tier, events, self.playbook, ctx.now)
+            draft = evolve_all(open_from(0, opened, ctx.now), events[1:], actor, ctx.now)
             ticket_id = uow.tickets.add(draft)
-            ticket = open_from(ticket_id, opened, ctx.now)
+            ticket = replace(draft, id=ticket_id)
+            uow.timers.schedule(ticket_id, sla.next_due(ticket.clocks, self.playbook.calendars))
             records = self._record(uow, ticket_id, events, actor, 1)
             return Outcome(ticket, records)
 
@@ -135,7 +141,39 @@ class TicketService:
                 )
             ctx = Context(self.playbook, actor, self.clock.now(), uow.tickets.open_load())
             events = decide(before, command, ctx)
-            after = evolve_all(before, events, actor, ctx.now)
-            uow.tickets.save(before, after)
-            records = self._record(uow, ticket_id, events, actor, uow.tickets.last_seq(ticket_id) + 1)
-            return Outcome(after, records)
+            return self._commit(uow, before, events, actor)
+
+    def _commit(self, uow: UnitOfWork, before: Ticket, events: list[ev.Event], actor: str) -> Outcome:
+        """Follow the events with their clock events, then write state, trail and
+        the next timer together."""
+        now = self.clock.now()
+        events = events + sla.react(
+            before.clocks,
+            before.severity,
+            before.customer_tier,
+            events,
+            self.playbook,
+            now,
+            active=before.status.is_active,
+        )
+        after = evolve_all(before, events, actor, now)
+        uow.tickets.save(before, after)
+        uow.timers.schedule(before.id, sla.next_due(after.clocks, self.playbook.calendars))
+        records = self._record(uow, before.id, events, actor, uow.tickets.last_seq(before.id) + 1)
+        return Outcome(after, records)
+
+    def fire_due_timers(self, limit: int = 100) -> int:
+        """Record every SLA threshold due by now, for at most ``limit`` tickets, in one
+        transaction: the thresholds' events and the timers' new due times commit
+        together, so a worker killed half-way leaves nothing lost or duplicated."""
+        now = self.clock.now()
+        fired = 0
+        with unit_of_work(self.engine) as uow:
+            for ticket_id, _ in uow.timers.claim_due(now, limit):
+                try:
+                    with uow.conn.begin_nested():
+                        self._commit(uow, uow.tickets.get(ticket_id), [], SYSTEM)
+                    fired += 1
+                except ConcurrencyConflict:
+                    continue  # a command changed it meanwhile; the timer stays due
+        return fired

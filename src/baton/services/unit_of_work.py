@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine
 
 from baton.store.db import reading, writing
-from baton.store.repository import CustomerRepository, TicketRepository
+from baton.store.repository import CustomerRepository, TicketRepository, TimerRepository
 
 
 @dataclass
@@ -17,10 +17,11 @@ class UnitOfWork:
     conn: Connection
     tickets: TicketRepository
     customers: CustomerRepository
+    timers: TimerRepository
 
 
 def _bind(conn: Connection) -> UnitOfWork:
-    return UnitOfWork(conn, TicketRepository(conn), CustomerRepository(conn))
+    return UnitOfWork(conn, TicketRepository(conn), CustomerRepository(conn), TimerRepository(conn))
 
 
 @contextmanager

@@ -3,16 +3,18 @@ transaction (see :func:`baton.store.db.writing`) does."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
 
 from baton.core import events as ev
 from baton.core.errors import ConcurrencyConflict, NotFound
 from baton.core.ownership import Ownership, Participant
+from baton.core.sla import SlaClock
 from baton.core.ticket import Escalation, EscalationStatus, Status, Ticket
 from baton.store import tables as t
 
@@ -69,6 +71,37 @@ def _participants(raw: Sequence[Mapping[str, Any]]) -> tuple[Participant, ...]:
 
 def _participant_rows(people: Sequence[Participant]) -> list[dict[str, str | None]]:
     return [{"role": p.role, "agent": p.agent} for p in people]
+
+
+def _clock(raw: Mapping[str, Any]) -> SlaClock:
+    since = raw.get("since")
+    return SlaClock(
+        target=raw["target"],
+        policy=raw["policy"],
+        calendar=raw["calendar"],
+        target_seconds=int(raw["target_seconds"]),
+        thresholds=tuple(raw["thresholds"]),
+        cycle=int(raw["cycle"]),
+        spent=float(raw["spent"]),
+        since=datetime.fromisoformat(since) if since else None,
+        reached=tuple(raw["reached"]),
+        stopped=bool(raw["stopped"]),
+    )
+
+
+def _clock_row(clock: SlaClock) -> dict[str, Any]:
+    return {
+        "target": clock.target,
+        "policy": clock.policy,
+        "calendar": clock.calendar,
+        "target_seconds": clock.target_seconds,
+        "thresholds": list(clock.thresholds),
+        "cycle": clock.cycle,
+        "spent": clock.spent,
+        "since": clock.since.isoformat() if clock.since else None,
+        "reached": list(clock.reached),
+        "stopped": clock.stopped,
+    }
 
 
 def _escalation(row: Row[Any]) -> Escalation:
@@ -147,6 +180,7 @@ def _ticket(row: Row[Any], escalations: tuple[Escalation, ...]) -> Ticket:
         closed_at=row.closed_at,
         reopen_count=row.reopen_count,
         resolution=row.resolution,
+        clocks=tuple(_clock(c) for c in row.sla_clocks),
     )
 
 
@@ -174,6 +208,7 @@ def _state_values(ticket: Ticket) -> dict[str, Any]:
         "message_count": ticket.message_count,
         "reopen_count": ticket.reopen_count,
         "resolution": ticket.resolution,
+        "sla_clocks": [_clock_row(c) for c in ticket.clocks],
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "resolved_at": ticket.resolved_at,
@@ -325,5 +360,47 @@ class TicketRepository:
         query = query.order_by(t.tickets.c.updated_at.desc(), t.tickets.c.id.desc())
         return list(self.conn.execute(query.limit(limit).offset(offset)))
 
+    def event_counts(self) -> Counter[str]:
+        rows = self.conn.execute(
+            select(t.ticket_events.c.type, func.count()).group_by(t.ticket_events.c.type)
+        )
+        return Counter({str(kind): int(n) for kind, n in rows})
+
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.tickets)).scalar_one())
+
+
+class TimerRepository:
+    """Due times of the next SLA threshold, one row per ticket."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def schedule(self, ticket_id: int, due_at: datetime | None) -> None:
+        """Set (or clear, with None) the ticket's next due time."""
+        self.conn.execute(delete(t.sla_timers).where(t.sla_timers.c.ticket_id == ticket_id))
+        if due_at is not None:
+            self.conn.execute(insert(t.sla_timers).values(ticket_id=ticket_id, due_at=due_at))
+
+    def due_query(self, now: datetime, limit: int) -> Select[tuple[int, datetime]]:
+        query = (
+            select(t.sla_timers.c.ticket_id, t.sla_timers.c.due_at)
+            .where(t.sla_timers.c.due_at <= now)
+            .order_by(t.sla_timers.c.due_at)
+            .limit(limit)
+        )
+        if self.conn.dialect.name == "postgresql":
+            # Several workers share the work: each skips rows another has claimed.
+            query = query.with_for_update(skip_locked=True)
+        return query
+
+    def claim_due(self, now: datetime, limit: int) -> list[tuple[int, datetime]]:
+        return [(int(r.ticket_id), r.due_at) for r in self.conn.execute(self.due_query(now, limit))]
+
+    def due_at(self, ticket_id: int) -> datetime | None:
+        return self.conn.execute(
+            select(t.sla_timers.c.due_at).where(t.sla_timers.c.ticket_id == ticket_id)
+        ).scalar()
+
+    def earliest(self) -> datetime | None:
+        return self.conn.execute(select(func.min(t.sla_timers.c.due_at))).scalar()

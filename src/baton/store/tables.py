@@ -109,6 +109,7 @@ tickets = Table(
     Column("message_count", Integer, nullable=False),
     Column("reopen_count", Integer, nullable=False),
     Column("resolution", Text, nullable=False),
+    Column("sla_clocks", JSON, nullable=False, server_default="[]"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("resolved_at", UTCDateTime, nullable=True),
@@ -184,3 +185,13 @@ api_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
 )
+
+sla_timers = Table(
+    "sla_timers",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("due_at", UTCDateTime, nullable=False),
+    Index("ix_sla_timers_due_at", "due_at"),
+)
+"""One row per ticket with a running SLA clock: when its next threshold falls due.
+A sweep reads only the rows already due, through the ``due_at`` index."""

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from baton.api.deps import BatonDep
+from baton.api.schemas import ClockPublic
 from baton.app import Baton
 from baton.core import events as ev
 from baton.core.errors import NotFound
@@ -20,6 +21,17 @@ from baton.services.unit_of_work import read_only
 
 COOKIE = "baton_token"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def business_duration(seconds: float) -> str:
+    """'2h 05m' style, with a minus sign once a target is overdue."""
+    sign = "-" if seconds < 0 else ""
+    minutes = int(abs(seconds) // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{sign}{hours}h {minutes:02d}m" if hours else f"{sign}{minutes}m"
+
+
+templates.env.filters["duration"] = business_duration
 router = APIRouter(include_in_schema=False)
 
 
@@ -79,6 +91,19 @@ def describe(event: ev.Event) -> str:
                 f"tier {event.from_tier}) → {event.to_agent} ({event.to_role}, tier {event.to_tier}); "
                 f"reason: {event.reason}"
             )
+        case ev.SlaClockStarted():
+            return f"{event.target.replace('_', ' ')} clock started: {event.policy}, {event.calendar}"
+        case ev.SlaThresholdReached():
+            return (
+                f"{event.target.replace('_', ' ')} at {event.percent} %: "
+                f"{business_duration(event.remaining)} of business time left"
+            )
+        case ev.SlaBreached():
+            return f"{event.target.replace('_', ' ')} BREACHED ({business_duration(event.elapsed)} spent)"
+        case ev.SlaClockStopped():
+            return f"{event.target.replace('_', ' ')} clock stopped: {'met' if event.met else 'after breach'}"
+        case ev.SlaClockPaused() | ev.SlaClockResumed() | ev.SlaClockRetargeted():
+            return f"{event.target.replace('_', ' ')} clock {event.type.removeprefix('SlaClock').lower()}"
         case ev.EscalationBounced():
             return (
                 f"{event.kind} #{event.number} bounced back to {event.returned_to_agent} "
@@ -175,5 +200,6 @@ def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewe
             "customer": customer,
             "messages": messages,
             "trail": [(r, describe(r.event)) for r in trail],
+            "clocks": [ClockPublic.of(c, baton.clock.now(), baton.playbook.calendars) for c in ticket.clocks],
         },
     )

@@ -1,0 +1,49 @@
+"""The worker: fires due timers through the same services as every other door."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from baton.services.tickets import TicketService
+
+log = logging.getLogger("baton.worker")
+
+
+def run(
+    tickets: TicketService,
+    *,
+    interval: float = 1.0,
+    batch: int = 100,
+    once: bool = False,
+    stop: threading.Event | None = None,
+) -> int:
+    """Sweep due timers until stopped (or, with ``once``, until none is due).
+    Returns how many tickets had timers fired."""
+    stop = stop or threading.Event()
+    total = 0
+    while not stop.is_set():
+        fired = tickets.fire_due_timers(batch)
+        total += fired
+        if fired:
+            log.info("fired SLA timers on %d ticket(s)", fired)
+        if fired < batch:
+            if once:
+                break
+            stop.wait(interval)
+    return total
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, so the current batch finishes cleanly."""
+    stop = threading.Event()
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: stopping after this batch", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    return stop
