@@ -128,3 +128,12 @@ def auth(baton: Baton) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {tokens[agent]}"}
 
     return headers
+
+
+@pytest.fixture
+def postgres_baton(postgres_database: str, clock: FixedClock) -> Iterator[Baton]:
+    """The application on PostgreSQL alone, for what only PostgreSQL can show."""
+    empty_postgres(postgres_database)
+    app = build(Settings(database_url=postgres_database, playbook=EXAMPLE_PLAYBOOK), clock)
+    yield app
+    app.engine.dispose()

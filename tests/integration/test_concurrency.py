@@ -112,18 +112,6 @@ def test_writers_racing_past_each_other_are_caught_by_the_version_guard(baton):
         assert uow.tickets.get(tid).ownership.responsible_role == "product-specialist"
 
 
-@pytest.fixture
-def postgres_baton(postgres_database: str, clock) -> Iterator[Baton]:
-    from baton.app import build
-    from baton.settings import EXAMPLE_PLAYBOOK, Settings
-    from tests.conftest import empty_postgres
-
-    empty_postgres(postgres_database)
-    app = build(Settings(database_url=postgres_database, playbook=EXAMPLE_PLAYBOOK), clock)
-    yield app
-    app.engine.dispose()
-
-
 @pytest.mark.postgres
 def test_postgres_transactions_that_both_read_first_cannot_both_write(postgres_baton):
     """SQLite queues writers before they read (see above); PostgreSQL lets both read."""
