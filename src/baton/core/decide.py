@@ -333,6 +333,8 @@ def _escalate(ticket: Ticket, c: cmd.Escalate, ctx: Context) -> list[ev.Event]:
     _known(c.target_role, "target_role", pb.roles, errors)
     if c.target_agent is not None:
         _known(c.target_agent, "target_agent", pb.agents, errors)
+    _require_involved(ticket, ctx, "escalate")
+    _require_active(ticket, "escalate")
     note_errors = missing_note_fields(pb, c.kind, c.note)
     if note_errors:
         everything = tuple(errors + note_errors)
@@ -342,8 +344,6 @@ def _escalate(ticket: Ticket, c: cmd.Escalate, ctx: Context) -> list[ev.Event]:
             everything,
         )
     _refuse_if(errors, f"cannot {c.kind.value}")
-    _require_involved(ticket, ctx, "escalate")
-    _require_active(ticket, "escalate")
     own = ticket.ownership
     target = pb.roles[c.target_role]
     if target.name == own.responsible_role:
@@ -366,7 +366,7 @@ def _escalate(ticket: Ticket, c: cmd.Escalate, ctx: Context) -> list[ev.Event]:
             from_tier=ticket.escalation_level,
             to_role=target.name,
             to_agent=to_agent,
-            to_tier=target.tier if c.kind is EscalationKind.HANDOFF else ticket.escalation_level,
+            to_tier=target.tier,
             reason=c.reason.strip(),
             note={k: v.strip() for k, v in c.note.items()},
             load={m: ctx.load.get(m, 0) for m in target.members},
