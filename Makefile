@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_AGENT ?= amara
 export BATON_DATABASE_URL ?= sqlite:///baton.db
 
-.PHONY: install run demo test lint bench clean
+.PHONY: install run test lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Baton needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # The demo: migrate the SQLite database, load 90 days of simulated history once,
-# print a token and serve on http://$(HOST):$(PORT)/.
+# print a token, start the SLA worker and serve on http://$(HOST):$(PORT)/.
 run: install
 	$(BIN)/baton db upgrade
 	$(BIN)/baton demo --days 90 --if-empty
@@ -31,6 +31,8 @@ run: install
 	echo "    $$token"; \
 	echo "  e.g. curl -H 'Authorization: Bearer $$token' http://$(HOST):$(PORT)/api/v1/tickets"; \
 	echo ""
+	@$(BIN)/baton worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(BIN)/baton serve --host $(HOST) --port $(PORT)
 
 lint: install
@@ -42,6 +44,11 @@ lint: install
 test: install lint
 	$(BIN)/python tests/preflight.py
 	$(BIN)/pytest
+
+# Benchmarks, side by side with their peers; not part of the test suite.
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) baton.db baton.db-wal baton.db-shm .pytest_cache .mypy_cache .ruff_cache .hypothesis

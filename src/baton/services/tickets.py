@@ -4,7 +4,8 @@ transaction."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Engine
 
@@ -18,6 +19,7 @@ from baton.core.ticket import Ticket, evolve_all, open_from
 from baton.services.clock import Clock
 from baton.services.unit_of_work import UnitOfWork, unit_of_work
 
+RETRIES = 3
 SYSTEM = "baton"
 """The actor of what Baton does by itself, such as recording an SLA threshold."""
 
@@ -53,18 +55,6 @@ class TicketService:
         self.engine = engine
         self.playbook = playbook
         self.clock = clock
-
-    def _record(
-        self, uow: UnitOfWork, ticket_id: int, events: list[ev.Event], actor: str, first_seq: int
-    ) -> list[ev.RecordedEvent]:
-        at = self.clock.now()
-        records = [
-            ev.RecordedEvent(ticket_id, first_seq + i, event, actor, at, self.playbook.version)
-            for i, event in enumerate(events)
-        ]
-        uow.tickets.append_events(records)
-        uow.tickets.add_messages(ticket_id, [e for e in events if isinstance(e, ev.MessageAdded)], at)
-        return records
 
     def _customer(self, uow: UnitOfWork, new: NewTicket) -> cmd.CustomerRef:
         if new.customer_id is not None:
@@ -115,13 +105,14 @@ class TicketService:
             events = open_ticket(command, ctx)
             opened = events[0]
             assert isinstance(opened, ev.TicketOpened)
-            events += sla.react((), opened.severity, opened.customer_tier, events, self.playbook, ctx.now)
-            draft = evolve_all(open_from(0, opened, ctx.now), events[1:], actor, ctx.now)
-            ticket_id = uow.tickets.add(draft)
-            ticket = replace(draft, id=ticket_id)
-            uow.timers.schedule(ticket_id, sla.next_due(ticket.clocks, self.playbook.calendars))
-            records = self._record(uow, ticket_id, events, actor, 1)
-            return Outcome(ticket, records)
+            ticket_id = uow.tickets.add(open_from(0, opened, ctx.now))
+            first = ev.RecordedEvent(ticket_id, 1, opened, actor, ctx.now, self.playbook.version)
+            uow.tickets.append_events([first])
+            before = open_from(ticket_id, opened, ctx.now)
+            clocks = sla.react((), opened.severity, opened.customer_tier, events, self.playbook, ctx.now)
+            after, records = self._follow(before, clocks, actor)
+            self._write(uow, before, after, records)
+            return Outcome(after, [first, *records])
 
     def execute(
         self,
@@ -131,7 +122,19 @@ class TicketService:
         expected_version: int | None = None,
     ) -> Outcome:
         """Run ``command`` on a ticket. With ``expected_version``, refuse with a
-        conflict if the ticket moved on since the caller read it."""
+        conflict if the ticket moved on since the caller read it; without it, a
+        command overtaken by another writer is decided again on the fresh ticket."""
+        for attempt in range(RETRIES):
+            try:
+                return self._execute(actor, ticket_id, command, expected_version)
+            except ConcurrencyConflict:
+                if expected_version is not None or attempt == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _execute(
+        self, actor: str, ticket_id: int, command: cmd.TicketCommand, expected_version: int | None
+    ) -> Outcome:
         with unit_of_work(self.engine) as uow:
             before = uow.tickets.get(ticket_id)
             if expected_version is not None and before.version != expected_version:
@@ -140,12 +143,14 @@ class TicketService:
                     f"{expected_version}: someone changed it; reload and try again"
                 )
             ctx = Context(self.playbook, actor, self.clock.now(), uow.tickets.open_load())
-            events = decide(before, command, ctx)
-            return self._commit(uow, before, events, actor)
+            after, records = self._follow(before, decide(before, command, ctx), actor)
+            self._write(uow, before, after, records)
+            return Outcome(after, records)
 
-    def _commit(self, uow: UnitOfWork, before: Ticket, events: list[ev.Event], actor: str) -> Outcome:
-        """Follow the events with their clock events, then write state, trail and
-        the next timer together."""
+    def _follow(
+        self, before: Ticket, events: list[ev.Event], actor: str
+    ) -> tuple[Ticket, list[ev.RecordedEvent]]:
+        """The command's events followed by the clock events they cause, applied."""
         now = self.clock.now()
         events = events + sla.react(
             before.clocks,
@@ -157,23 +162,39 @@ class TicketService:
             active=before.status.is_active,
         )
         after = evolve_all(before, events, actor, now)
+        # Every event adds one to the version, and the opening event is version 1,
+        # so the version is also the sequence number of the ticket's last event.
+        records = [
+            ev.RecordedEvent(before.id, before.version + 1 + i, e, actor, now, self.playbook.version)
+            for i, e in enumerate(events)
+        ]
+        return after, records
+
+    def _write(self, uow: UnitOfWork, before: Ticket, after: Ticket, records: list[ev.RecordedEvent]) -> None:
+        """State, messages, trail and the next timer, in the caller's transaction."""
         uow.tickets.save(before, after)
         uow.timers.schedule(before.id, sla.next_due(after.clocks, self.playbook.calendars))
-        records = self._record(uow, before.id, events, actor, uow.tickets.last_seq(before.id) + 1)
-        return Outcome(after, records)
+        uow.tickets.append_events(records)
+        uow.tickets.add_messages(
+            before.id, [r.event for r in records if isinstance(r.event, ev.MessageAdded)], self.clock.now()
+        )
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Record every SLA threshold due by now, for at most ``limit`` tickets, in one
         transaction: the thresholds' events and the timers' new due times commit
         together, so a worker killed half-way leaves nothing lost or duplicated."""
         now = self.clock.now()
-        fired = 0
         with unit_of_work(self.engine) as uow:
-            for ticket_id, _ in uow.timers.claim_due(now, limit):
-                try:
-                    with uow.conn.begin_nested():
-                        self._commit(uow, uow.tickets.get(ticket_id), [], SYSTEM)
-                    fired += 1
-                except ConcurrencyConflict:
-                    continue  # a command changed it meanwhile; the timer stays due
-        return fired
+            due = [ticket_id for ticket_id, _ in uow.timers.claim_due(now, limit)]
+            records: list[ev.RecordedEvent] = []
+            pairs: list[tuple[Ticket, Ticket]] = []
+            next_due: dict[int, datetime | None] = {}
+            for before in uow.tickets.get_many(due, lock=True):
+                after, recorded = self._follow(before, [], SYSTEM)
+                pairs.append((before, after))
+                next_due[before.id] = sla.next_due(after.clocks, self.playbook.calendars)
+                records += recorded
+            uow.tickets.save_clocks(pairs)
+            uow.timers.schedule_many(next_due)
+            uow.tickets.append_events(records)
+            return len(due)

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from baton.core import events as ev
 from baton.core.errors import ConcurrencyConflict, NotFound
@@ -216,20 +218,40 @@ def _state_values(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+_STATE_COLUMNS = [c.name for c in t.tickets.columns if c.name != "id"]
+_SAVE = (
+    update(t.tickets)
+    .where(t.tickets.c.id == bindparam("expected_id"), t.tickets.c.version == bindparam("expected_version"))
+    .values({name: bindparam(name) for name in _STATE_COLUMNS})
+)
+"""One statement, compiled once: the ticket's new state, only over the version read."""
+
+
 class TicketRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def get(self, ticket_id: int) -> Ticket:
-        row = self.conn.execute(select(t.tickets).where(t.tickets.c.id == ticket_id)).first()
-        if row is None:
+        found = self.get_many([ticket_id])
+        if not found:
             raise NotFound(f"ticket {ticket_id} does not exist")
-        rows = self.conn.execute(
+        return found[0]
+
+    def get_many(self, ticket_ids: Sequence[int], lock: bool = False) -> list[Ticket]:
+        """The tickets found, in id order. With ``lock`` (PostgreSQL), their rows stay
+        locked until the transaction ends, so no command can slip in between."""
+        query = select(t.tickets).where(t.tickets.c.id.in_(ticket_ids)).order_by(t.tickets.c.id)
+        if lock and self.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        rows = self.conn.execute(query).all()
+        escalations: dict[int, list[Escalation]] = {}
+        for row in self.conn.execute(
             select(t.escalations)
-            .where(t.escalations.c.ticket_id == ticket_id)
-            .order_by(t.escalations.c.number)
-        )
-        return _ticket(row, tuple(_escalation(r) for r in rows))
+            .where(t.escalations.c.ticket_id.in_(ticket_ids))
+            .order_by(t.escalations.c.ticket_id, t.escalations.c.number)
+        ):
+            escalations.setdefault(row.ticket_id, []).append(_escalation(row))
+        return [_ticket(row, tuple(escalations.get(row.id, ()))) for row in rows]
 
     def open_load(self) -> dict[str, int]:
         """Active tickets each agent is responsible for."""
@@ -248,15 +270,7 @@ class TicketRepository:
 
     def save(self, before: Ticket, after: Ticket) -> None:
         """Write ``after`` over ``before``, refusing if someone changed it meanwhile."""
-        result = self.conn.execute(
-            update(t.tickets)
-            .where(t.tickets.c.id == before.id, t.tickets.c.version == before.version)
-            .values(**_state_values(after))
-        )
-        if result.rowcount != 1:
-            raise ConcurrencyConflict(
-                f"ticket {before.id} changed since version {before.version}; reload it and try again"
-            )
+        self._save_states([(before, after)])
         known = {e.number: e for e in before.escalations}
         for escalation in after.escalations:
             if escalation.number not in known:
@@ -272,6 +286,26 @@ class TicketRepository:
                     )
                     .values(**_escalation_values(escalation))
                 )
+
+    def _save_states(self, pairs: Sequence[tuple[Ticket, Ticket]]) -> None:
+        params = [
+            {"expected_id": before.id, "expected_version": before.version, **_state_values(after)}
+            for before, after in pairs
+        ]
+        result = self.conn.execute(_SAVE, params)
+        if result.rowcount != len(params):
+            first = pairs[0][0]
+            raise ConcurrencyConflict(
+                f"ticket {first.id} changed since version {first.version}; reload it and try again"
+                if len(pairs) == 1
+                else f"one of tickets {[b.id for b, _ in pairs]} changed since it was read; try again"
+            )
+
+    def save_clocks(self, pairs: Sequence[tuple[Ticket, Ticket]]) -> None:
+        """Write many tickets whose only change is to their SLA clocks, at once."""
+        if pairs:
+            assert all(b.escalations == a.escalations for b, a in pairs)
+            self._save_states(pairs)
 
     def add_messages(self, ticket_id: int, added: Sequence[ev.MessageAdded], at: datetime) -> None:
         for message in added:
@@ -378,9 +412,33 @@ class TimerRepository:
 
     def schedule(self, ticket_id: int, due_at: datetime | None) -> None:
         """Set (or clear, with None) the ticket's next due time."""
-        self.conn.execute(delete(t.sla_timers).where(t.sla_timers.c.ticket_id == ticket_id))
-        if due_at is not None:
-            self.conn.execute(insert(t.sla_timers).values(ticket_id=ticket_id, due_at=due_at))
+        if due_at is None:
+            self.conn.execute(delete(t.sla_timers).where(t.sla_timers.c.ticket_id == ticket_id))
+            return
+        upsert = (
+            postgresql_insert(t.sla_timers)
+            if self.conn.dialect.name == "postgresql"
+            else sqlite_insert(t.sla_timers)
+        ).values(ticket_id=ticket_id, due_at=due_at)
+        self.conn.execute(upsert.on_conflict_do_update(index_elements=["ticket_id"], set_={"due_at": due_at}))
+
+    def schedule_many(self, due: Mapping[int, datetime | None]) -> None:
+        gone = [ticket_id for ticket_id, at in due.items() if at is None]
+        if gone:
+            self.conn.execute(delete(t.sla_timers).where(t.sla_timers.c.ticket_id.in_(gone)))
+        kept = [{"ticket_id": ticket_id, "due_at": at} for ticket_id, at in due.items() if at is not None]
+        if kept:
+            upsert = (
+                postgresql_insert(t.sla_timers)
+                if self.conn.dialect.name == "postgresql"
+                else sqlite_insert(t.sla_timers)
+            )
+            self.conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=["ticket_id"], set_={"due_at": upsert.excluded.due_at}
+                ),
+                kept,
+            )
 
     def due_query(self, now: datetime, limit: int) -> Select[tuple[int, datetime]]:
         query = (

@@ -1,0 +1,14 @@
+"""`python -m bench [NAME ...]`: run the benchmarks (all by default) and print a report."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import business_time, timer_sweep
+
+BENCHES = {"business-time": business_time.main, "timer-sweep": timer_sweep.main}
+
+if __name__ == "__main__":
+    names = sys.argv[1:] or list(BENCHES)
+    for name in names:
+        BENCHES[name]()
