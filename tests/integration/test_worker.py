@@ -206,3 +206,34 @@ def test_two_workers_on_postgres_never_fire_one_timer_twice(postgres_baton, post
     assert max(counts.values()) == 1, "a threshold was recorded twice"
     for ticket_id in ids:
         assert {(target, p) for (tid, target, p) in counts if tid == ticket_id} == EVERY_THRESHOLD
+
+
+def test_a_customer_moving_tier_retargets_the_clocks_of_their_open_tickets(client, auth, clock):
+    h = auth("amara")
+    body = {
+        "subject": "API returns 429",
+        "body": "429 at 40 requests a minute.",
+        "severity": "high",
+        "category": "api",
+        "customer": {"name": "Bluefin Analytics", "tier": "business"},
+    }
+    first = client.post("/api/v1/tickets", json=body, headers=h).json()
+    second = client.post("/api/v1/tickets", json=body | {"subject": "Webhooks late"}, headers=h).json()
+    client.post(f"/api/v1/tickets/{second['id']}/resolve", json={"resolution": "Replayed them"}, headers=h)
+    clock.advance(timedelta(minutes=20))
+    moved = client.patch(
+        f"/api/v1/customers/{first['customer_id']}",
+        json={"tier": "enterprise", "reason": "signed"},
+        headers=h,
+    )
+    assert moved.status_code == 200 and moved.json()["tier"] == "enterprise"
+    ticket = client.get(f"/api/v1/tickets/{first['id']}", headers=h).json()
+    assert ticket["customer_tier"] == "enterprise"
+    clocks = {c["target"]: c for c in ticket["sla"]}
+    assert clocks["first_response"]["policy"] == "high-enterprise"
+    assert clocks["first_response"]["target_seconds"] == 1800
+    assert clocks["first_response"]["elapsed_seconds"] == 1200  # the time already spent is kept
+    resolved = client.get(f"/api/v1/tickets/{second['id']}", headers=h).json()
+    assert resolved["customer_tier"] == "business"  # resolved tickets keep the tier they had
+    bad = client.patch(f"/api/v1/customers/{first['customer_id']}", json={"tier": "gold"}, headers=h)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "tier"

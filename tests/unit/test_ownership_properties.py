@@ -58,6 +58,7 @@ ROLES = sorted(PLAYBOOK.roles)
 OUTSIDERS = ["mallory", "api"]
 NOTE_FIELDS = sorted(PLAYBOOK.note_fields)
 SEVERITIES = sorted(PLAYBOOK.severities)
+CUSTOMER_TIERS = sorted(PLAYBOOK.customer_tiers)
 SETTABLE = ["open", "pending_customer", "pending_internal"]
 UNSETTABLE = [*(s.value for s in Status if s.value not in SETTABLE), "on_hold"]
 
@@ -228,6 +229,10 @@ class TicketMachine(RuleBasedStateMachine):
     @rule(data=st.data(), severity=mostly(st.sampled_from(SEVERITIES), st.just("apocalyptic")))
     def change_severity(self, data: st.DataObject, severity: str) -> None:
         self.apply(data, cmd.ChangeSeverity(severity))
+
+    @rule(data=st.data(), tier=mostly(st.sampled_from(CUSTOMER_TIERS), st.just("platinum")))
+    def change_customer_tier(self, data: st.DataObject, tier: str) -> None:
+        self.apply(data, cmd.ChangeCustomerTier(tier))
 
     @rule(data=st.data())
     def resolve(self, data: st.DataObject) -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from baton.api.deps import BatonDep, CurrentAgent
-from baton.api.schemas import AgentPublic, CustomerCreate, CustomerPublic, Page, RolePublic
+from baton.api.schemas import AgentPublic, CustomerCreate, CustomerPublic, CustomerUpdate, Page, RolePublic
 from baton.app import Baton
 from baton.core.errors import NotFound
 from baton.core.playbook import Role
@@ -38,6 +38,16 @@ def create_customer(body: CustomerCreate, baton: BatonDep, _agent: CurrentAgent)
         status_code=201,
         headers={"Location": f"/api/v1/customers/{customer.id}"},
     )
+
+
+@router.patch("/customers/{customer_id}", response_model=CustomerPublic, tags=["customers"])
+def update_customer(
+    customer_id: int, body: CustomerUpdate, baton: BatonDep, agent: CurrentAgent
+) -> CustomerPublic:
+    """Change the customer's tier; their open tickets follow and their SLA clocks re-target."""
+    baton.tickets.change_customer_tier(agent, customer_id, body.tier, body.reason)
+    with read_only(baton.engine) as uow:
+        return CustomerPublic.of(uow.customers.get(customer_id))
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerPublic, tags=["customers"])

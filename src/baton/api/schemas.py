@@ -34,6 +34,11 @@ class CustomerCreate(Body):
     tier: Annotated[str, Field(min_length=1, max_length=64)]
 
 
+class CustomerUpdate(Body):
+    tier: Annotated[str, Field(min_length=1, max_length=64)]
+    reason: str = ""
+
+
 class TicketCreate(Body):
     subject: Annotated[str, Field(min_length=1, max_length=250)]
     body: Annotated[str, Field(min_length=1)]

@@ -49,6 +49,14 @@ class ChangeSeverity:
 
 
 @dataclass(frozen=True)
+class ChangeCustomerTier:
+    """The customer's plan changed: their open tickets follow it."""
+
+    tier: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Resolve:
     resolution: str
 
@@ -103,6 +111,7 @@ TicketCommand = (
     AddMessage
     | ChangeStatus
     | ChangeSeverity
+    | ChangeCustomerTier
     | Resolve
     | Reopen
     | Close

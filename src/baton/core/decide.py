@@ -107,6 +107,8 @@ def decide(ticket: Ticket, command: cmd.TicketCommand, ctx: Context) -> list[ev.
             return _change_status(ticket, command, ctx)
         case cmd.ChangeSeverity():
             return _change_severity(ticket, command, ctx)
+        case cmd.ChangeCustomerTier():
+            return _change_customer_tier(ticket, command, ctx)
         case cmd.Resolve():
             return _resolve(ticket, command, ctx)
         case cmd.Reopen():
@@ -209,6 +211,16 @@ def _change_severity(ticket: Ticket, c: cmd.ChangeSeverity, ctx: Context) -> lis
     if ticket.severity == c.severity:
         raise InvalidTransition(f"ticket {ticket.id} is already {c.severity}")
     return [ev.SeverityChanged(ticket.severity, c.severity, c.reason)]
+
+
+def _change_customer_tier(ticket: Ticket, c: cmd.ChangeCustomerTier, ctx: Context) -> list[ev.Event]:
+    errors: list[FieldError] = []
+    _known(c.tier, "customer tier", ctx.playbook.customer_tiers, errors)
+    _refuse_if(errors, "cannot change the customer tier")
+    _require_active(ticket, "change the customer tier of")
+    if ticket.customer_tier == c.tier:
+        raise InvalidTransition(f"ticket {ticket.id} is already {c.tier}")
+    return [ev.CustomerTierChanged(ticket.customer_tier, c.tier, c.reason)]
 
 
 def _resolve(ticket: Ticket, c: cmd.Resolve, ctx: Context) -> list[ev.Event]:

@@ -179,6 +179,27 @@ class TicketService:
             before.id, [r.event for r in records if isinstance(r.event, ev.MessageAdded)], self.clock.now()
         )
 
+    def change_customer_tier(self, actor: str, customer_id: int, tier: str, reason: str = "") -> int:
+        """Move a customer to another tier; each of their open tickets follows, its SLA
+        clocks re-targeted, all in one transaction. Returns how many tickets moved."""
+        if tier not in self.playbook.customer_tiers:
+            known = ", ".join(self.playbook.customer_tiers)
+            raise InvalidCommand(
+                f"unknown customer tier {tier!r}", (FieldError("tier", f"unknown; known: {known}"),)
+            )
+        with unit_of_work(self.engine) as uow:
+            uow.customers.set_tier(customer_id, tier)
+            ids = uow.tickets.active_ids_of_customer(customer_id)
+            ctx = Context(self.playbook, actor, self.clock.now())
+            moved = 0
+            for before in uow.tickets.get_many(ids, lock=True):
+                if before.customer_tier != tier:
+                    events = decide(before, cmd.ChangeCustomerTier(tier, reason), ctx)
+                    after, records = self._follow(before, events, actor)
+                    self._write(uow, before, after, records)
+                    moved += 1
+            return moved
+
     def fire_due_timers(self, limit: int = 100) -> int:
         """Record every SLA threshold due by now, for at most ``limit`` tickets, in one
         transaction: the thresholds' events and the timers' new due times commit

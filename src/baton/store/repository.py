@@ -56,6 +56,10 @@ class CustomerRepository:
         row = self.conn.execute(select(t.customers).where(t.customers.c.name == name)).first()
         return None if row is None else Customer(row.id, row.name, row.tier, row.created_at)
 
+    def set_tier(self, customer_id: int, tier: str) -> None:
+        self.get(customer_id)
+        self.conn.execute(update(t.customers).where(t.customers.c.id == customer_id).values(tier=tier))
+
     def add(self, name: str, tier: str, at: datetime) -> Customer:
         result = self.conn.execute(
             insert(t.customers).values(name=name, tier=tier, created_at=at).returning(t.customers.c.id)
@@ -252,6 +256,12 @@ class TicketRepository:
         ):
             escalations.setdefault(row.ticket_id, []).append(_escalation(row))
         return [_ticket(row, tuple(escalations.get(row.id, ()))) for row in rows]
+
+    def active_ids_of_customer(self, customer_id: int) -> list[int]:
+        query = select(t.tickets.c.id).where(
+            t.tickets.c.customer_id == customer_id, t.tickets.c.status.in_(ACTIVE_STATUSES)
+        )
+        return [int(i) for i in self.conn.execute(query).scalars()]
 
     def open_load(self) -> dict[str, int]:
         """Active tickets each agent is responsible for."""
