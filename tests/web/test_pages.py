@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import uvicorn
@@ -120,7 +121,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 def sign_in(page: Page, site: Site, path: str = "/") -> None:
     page.goto(site.url + path)
-    expect(page).to_have_url(f"{site.url}/login?next={path}")
+    expect(page).to_have_url(f"{site.url}/login?" + urlencode({"next": path}))
     page.get_by_label("API token").fill(site.token)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(site.url + path)
@@ -140,7 +141,7 @@ def test_visiting_the_list_unauthenticated_redirects_to_sign_in_and_a_wrong_toke
 ) -> None:
     page.goto(site.url + "/")
 
-    expect(page).to_have_url(f"{site.url}/login?next=/")
+    expect(page).to_have_url(f"{site.url}/login?next=%2F")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.locator("#tickets")).to_have_count(0)
 

@@ -410,8 +410,11 @@ class TicketRepository:
         )
         return Counter({str(kind): int(n) for kind, n in rows})
 
-    def count(self) -> int:
-        return int(self.conn.execute(select(func.count()).select_from(t.tickets)).scalar_one())
+    def count(self, status: str | None = None) -> int:
+        query = select(func.count()).select_from(t.tickets)
+        if status is not None:
+            query = query.where(t.tickets.c.status == status)
+        return int(self.conn.execute(query).scalar_one())
 
 
 class TimerRepository:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -53,7 +53,8 @@ Viewer = Annotated[str | None, Depends(_signed_in)]
 
 
 def _to_sign_in(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
 
 
 def describe(event: ev.Event) -> str:
@@ -162,7 +163,7 @@ def ticket_list(
     size = 50
     with read_only(baton.engine) as uow:
         rows = uow.tickets.page(status=status or None, limit=size + 1, offset=(page - 1) * size)
-        total = uow.tickets.count()
+        total = uow.tickets.count(status=status or None)
     return templates.TemplateResponse(
         request,
         "tickets.html",
