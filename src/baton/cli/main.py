@@ -118,6 +118,7 @@ def worker(
     from baton.worker import run, stop_on_signals
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     baton = _build()
     if baton.engine.dialect.name == "sqlite":
         logging.getLogger("baton.worker").info("SQLite: run a single worker")
