@@ -24,6 +24,8 @@ from baton.core.calendar import Calendar, add_business_time, business_time_betwe
 from baton.core.playbook import Playbook, SlaPolicy
 
 BREACH = 100
+TOLERANCE = 0.001
+"""Seconds: a timer set for a threshold counts it reached despite microsecond rounding."""
 
 
 class ClockState(StrEnum):
@@ -89,7 +91,7 @@ def thresholds_reached(
         elapsed = clock.elapsed(now, calendars)
         remaining = clock.target_seconds - elapsed
         for percent in (*clock.thresholds, BREACH):
-            if percent in clock.reached or elapsed * 100 < percent * clock.target_seconds:
+            if percent in clock.reached or elapsed + TOLERANCE < percent * clock.target_seconds / 100:
                 continue
             if percent == BREACH:
                 found.append(ev.SlaBreached(clock.target, clock.cycle, elapsed, remaining))

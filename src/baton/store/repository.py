@@ -350,12 +350,6 @@ class TicketRepository:
             ],
         )
 
-    def last_seq(self, ticket_id: int) -> int:
-        value = self.conn.execute(
-            select(func.max(t.ticket_events.c.seq)).where(t.ticket_events.c.ticket_id == ticket_id)
-        ).scalar()
-        return int(value or 0)
-
     def events(self, ticket_id: int) -> list[ev.RecordedEvent]:
         rows = self.conn.execute(
             select(t.ticket_events)
