@@ -232,11 +232,6 @@ def test_a_playbook_with_many_shape_problems_reports_every_one(tmp_path: Path) -
     assert_reported(issues, SHAPE_PROBLEMS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: parse_playbook (src/baton/playbook/load.py) stops at the pydantic shape errors and "
-    "never runs the reference checks, so a file with both kinds hides the reference problems",
-)
 def test_a_playbook_with_shape_and_reference_problems_reports_every_one(tmp_path: Path) -> None:
     spec = with_shape_problems(with_reference_problems(example()))
 

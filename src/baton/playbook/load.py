@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,47 +43,62 @@ def _loc(parts: Iterable[int | str]) -> str:
     return path
 
 
-def _duplicates(items: Sequence[Any], path: str) -> list[PlaybookIssue]:
-    counts = Counter(item.name for item in items)
+def _items(data: Mapping[str, Any], *path: str) -> list[tuple[int, Mapping[str, Any]]]:
+    """The mapping items of a list in the raw document, with their index; tolerant of a
+    document that failed validation (missing sections and malformed items are skipped)."""
+    value: Any = data
+    for key in path:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, Mapping)]
+
+
+def _strings(value: Any) -> list[tuple[int, str]]:
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _duplicates(items: list[tuple[int, Mapping[str, Any]]], path: str) -> list[PlaybookIssue]:
+    counts = Counter(item.get("name") for _, item in items)
     return [
-        PlaybookIssue(f"{path}[{i}].name", f"duplicate name {item.name!r}")
-        for i, item in enumerate(items)
-        if counts[item.name] > 1
+        PlaybookIssue(f"{path}[{i}].name", f"duplicate name {item.get('name')!r}")
+        for i, item in items
+        if item.get("name") is not None and counts[item.get("name")] > 1
     ]
 
 
-def _references(spec: PlaybookSpec) -> list[PlaybookIssue]:
+def _references(data: Mapping[str, Any]) -> list[PlaybookIssue]:
+    """Cross-references, read from the raw document so they are reported even when
+    other parts of it are malformed."""
     issues: list[PlaybookIssue] = []
-    for path, items in (
-        ("tiers", spec.tiers),
-        ("agents", spec.agents),
-        ("roles", spec.roles),
-        ("customer_tiers", spec.customer_tiers),
-        ("severities", spec.severities),
-        ("categories", spec.categories),
-        ("handoff_notes.fields", spec.handoff_notes.fields),
-    ):
-        issues += _duplicates(items, path)
-    levels = sorted(t.level for t in spec.tiers)
+    for path in ("tiers", "agents", "roles", "customer_tiers", "severities", "categories", "calendars"):
+        issues += _duplicates(_items(data, path), path)
+    issues += _duplicates(_items(data, "handoff_notes", "fields"), "handoff_notes.fields")
+    tiers = _items(data, "tiers")
+    levels = sorted(t["level"] for _, t in tiers if isinstance(t.get("level"), int))
     if levels != [1, 2, 3, 4]:
         issues.append(PlaybookIssue("tiers", f"must define tiers 1, 2, 3 and 4 once each; found {levels}"))
-    for i, tier in enumerate(spec.tiers):
-        if tier.boundary.rstrip(".").count(". ") > 0:
+    for i, tier in tiers:
+        boundary = tier.get("boundary")
+        if isinstance(boundary, str) and boundary.strip().rstrip(".").count(". ") > 0:
             issues.append(PlaybookIssue(f"tiers[{i}].boundary", "must be one sentence"))
-    agents = {a.name for a in spec.agents}
-    tiers = {t.level for t in spec.tiers}
-    for i, role in enumerate(spec.roles):
-        if role.tier not in tiers:
-            issues.append(PlaybookIssue(f"roles[{i}].tier", f"tier {role.tier} is not defined"))
-        for j, member in enumerate(role.members):
+    agents = {a.get("name") for _, a in _items(data, "agents")}
+    for i, role in _items(data, "roles"):
+        if isinstance(role.get("tier"), int) and role["tier"] not in levels:
+            issues.append(PlaybookIssue(f"roles[{i}].tier", f"tier {role['tier']} is not defined"))
+        for j, member in _strings(role.get("members")):
             if member not in agents:
                 issues.append(PlaybookIssue(f"roles[{i}].members[{j}]", f"unknown agent {member!r}"))
-    roles = {r.name for r in spec.roles}
-    if spec.intake_role not in roles:
-        issues.append(PlaybookIssue("intake_role", f"unknown role {spec.intake_role!r}"))
-    fields = {f.name for f in spec.handoff_notes.fields}
+    roles = {r.get("name") for _, r in _items(data, "roles")}
+    intake = data.get("intake_role")
+    if isinstance(intake, str) and intake not in roles:
+        issues.append(PlaybookIssue("intake_role", f"unknown role {intake!r}"))
+    fields = {f.get("name") for _, f in _items(data, "handoff_notes", "fields")}
+    notes = data.get("handoff_notes")
+    required = notes.get("required") if isinstance(notes, Mapping) else None
     for kind in ("assist", "handoff"):
-        for j, name in enumerate(getattr(spec.handoff_notes.required, kind)):
+        names = required.get(kind) if isinstance(required, Mapping) else None
+        for j, name in _strings(names):
             if name not in fields:
                 issues.append(
                     PlaybookIssue(
@@ -91,9 +106,11 @@ def _references(spec: PlaybookSpec) -> list[PlaybookIssue]:
                         f"unknown note field {name!r}; define it under handoff_notes.fields",
                     )
                 )
-    for i, channel in enumerate(spec.channels):
-        if spec.channels.index(channel) != i:
+    seen: set[str] = set()
+    for i, channel in _strings(data.get("channels")):
+        if channel in seen:
             issues.append(PlaybookIssue(f"channels[{i}]", f"duplicate channel {channel!r}"))
+        seen.add(channel)
     return issues
 
 
@@ -257,12 +274,11 @@ def parse_playbook(text: str, source: str = "<playbook>") -> core.Playbook:
     try:
         spec = PlaybookSpec.model_validate(data)
     except ValidationError as exc:
-        raise PlaybookError(
-            source,
-            [PlaybookIssue(_loc(e["loc"]), e["msg"]) for e in exc.errors()],
-        ) from None
-    issues = _references(spec)
-    issues += _duplicates(spec.calendars, "calendars")
+        shape = [PlaybookIssue(_loc(e["loc"]), e["msg"]) for e in exc.errors()]
+        bad = {issue.path for issue in shape}
+        more = [issue for issue in _references(data) if issue.path not in bad]
+        raise PlaybookError(source, shape + more) from None
+    issues = _references(data)
     calendars = _calendars(spec, issues)
     policies = _sla(spec, {c.name for c in spec.calendars}, issues)
     if issues:
