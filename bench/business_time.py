@@ -60,9 +60,7 @@ def main() -> None:
     )
     hour = pd.offsets.CustomBusinessHour(start="09:00", end="17:00", holidays=sorted(us))
     inputs = _inputs(CALLS)
-    agree = sum(
-        business_time_between(a, b, ours) == rules.difference(a, b).timedelta for a, b, _ in inputs[:2000]
-    )
+    agree = sum(business_time_between(a, b, ours) == rules.difference(a, b).timedelta for a, b, _ in inputs[:2000])
 
     def ours_between() -> None:
         for a, b, _ in inputs:

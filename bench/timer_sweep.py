@@ -113,9 +113,7 @@ def _fill(engine: Engine, template: dict[str, Any]) -> None:
         for first in range(1, OPEN + 1, chunk):
             ids = range(first, min(first + chunk, OPEN + 1))
             conn.execute(t.tickets.insert(), [template | {"id": i} for i in ids])
-            timers = [
-                {"ticket_id": i, "due_at": due_at if i <= DUE else later + timedelta(seconds=i)} for i in ids
-            ]
+            timers = [{"ticket_id": i, "due_at": due_at if i <= DUE else later + timedelta(seconds=i)} for i in ids]
             conn.execute(t.sla_timers.insert(), timers)
 
 

@@ -108,9 +108,7 @@ def test_status_resolve_reopen_and_close(client, auth):
     tid = open_ticket(client, auth)["id"]
     h = auth("amara")
     assert (
-        client.post(f"/api/v1/tickets/{tid}/status", json={"status": "pending_customer"}, headers=h).json()[
-            "status"
-        ]
+        client.post(f"/api/v1/tickets/{tid}/status", json={"status": "pending_customer"}, headers=h).json()["status"]
         == "pending_customer"
     )
     customer = client.post(
@@ -239,9 +237,7 @@ def test_the_receiver_bounces_a_handoff_back_to_the_sender(client, auth):
     assert ticket["escalation_level"] == 1
     events = client.get(f"/api/v1/tickets/{tid}/events", headers=auth("amara")).json()
     assert events[-1]["type"] == "EscalationBounced" and events[-1]["actor"] == "greta"
-    again = client.post(
-        f"/api/v1/tickets/{tid}/escalations/1/bounce", json={"missing": ["x"]}, headers=auth("greta")
-    )
+    again = client.post(f"/api/v1/tickets/{tid}/escalations/1/bounce", json={"missing": ["x"]}, headers=auth("greta"))
     assert "bounced" in is_problem(again, 409)["detail"]
 
 
@@ -337,9 +333,7 @@ def test_every_call_needs_a_token(client, auth):
 
 def test_a_token_acts_only_as_its_agent(client, auth):
     ticket = open_ticket(client, auth)
-    response = client.post(
-        f"/api/v1/tickets/{ticket['id']}/messages", json={"body": "on it"}, headers=auth("bruno")
-    )
+    response = client.post(f"/api/v1/tickets/{ticket['id']}/messages", json={"body": "on it"}, headers=auth("bruno"))
     assert response.json()["author"] == "bruno"
     events = client.get(f"/api/v1/tickets/{ticket['id']}/events", headers=auth("bruno")).json()
     assert events[-2]["actor"] == "bruno"

@@ -135,9 +135,7 @@ def test_postgres_transactions_that_both_read_first_cannot_both_write(postgres_b
         except ConcurrencyConflict:
             outcomes.append("conflict")
 
-    threads = [
-        threading.Thread(target=hand_off, args=(r,)) for r in ("product-specialist", "billing-specialist")
-    ]
+    threads = [threading.Thread(target=hand_off, args=(r,)) for r in ("product-specialist", "billing-specialist")]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -84,9 +84,7 @@ def test_a_new_customer_is_not_left_behind_when_the_ticket_is_refused(baton):
     from baton.core.errors import InvalidCommand
 
     with pytest.raises(InvalidCommand):
-        baton.tickets.open(
-            "amara", new_ticket(severity="apocalyptic", customer=NewCustomer("Kitely", "business"))
-        )
+        baton.tickets.open("amara", new_ticket(severity="apocalyptic", customer=NewCustomer("Kitely", "business")))
     with read_only(baton.engine) as uow:
         assert uow.customers.by_name("Kitely") is None
 

@@ -99,9 +99,7 @@ def test_a_due_timer_sweep_reads_only_due_rows_through_the_index(baton):
     now = datetime(2026, 11, 16, 9, tzinfo=UTC)
     with baton.engine.begin() as conn:
         customer = conn.execute(
-            insert(t.customers)
-            .values(name="Bulk", tier="business", created_at=now)
-            .returning(t.customers.c.id)
+            insert(t.customers).values(name="Bulk", tier="business", created_at=now).returning(t.customers.c.id)
         ).scalar_one()
         base = {
             "version": 1, "subject": "s", "body": "b", "customer_id": customer, "customer_tier": "business",
@@ -122,10 +120,7 @@ def test_a_due_timer_sweep_reads_only_due_rows_through_the_index(baton):
         compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
         if conn.dialect.name == "sqlite":
             plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
-            assert (
-                "USING INDEX ix_sla_timers_due_at" in plan
-                or "USING COVERING INDEX ix_sla_timers_due_at" in plan
-            )
+            assert "USING INDEX ix_sla_timers_due_at" in plan or "USING COVERING INDEX ix_sla_timers_due_at" in plan
             assert "SCAN sla_timers" not in plan.replace("USING", "")
         else:
             conn.execute(text("ANALYZE sla_timers"))
@@ -148,10 +143,7 @@ def _spawn_worker(database_url: str, *args: str) -> subprocess.Popen[str]:
 
 def _open_many(baton, count: int) -> list[int]:
     """Tickets opened a week before the real now: every threshold is due for the worker."""
-    return [
-        baton.tickets.open("amara", new_ticket("medium", f"Customer {i % 40}")).ticket.id
-        for i in range(count)
-    ]
+    return [baton.tickets.open("amara", new_ticket("medium", f"Customer {i % 40}")).ticket.id for i in range(count)]
 
 
 def _threshold_counts(baton) -> Counter[tuple[int, str, int]]:

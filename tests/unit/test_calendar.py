@@ -44,9 +44,7 @@ def test_a_day_shift_skips_evenings_and_the_weekend():
 
 
 def test_a_deadline_landing_on_closing_time_is_that_closing_time():
-    assert add_business_time(at(LONDON, 2026, 11, 23, 9), timedelta(hours=8), DAY_SHIFT) == at(
-        LONDON, 2026, 11, 23, 17
-    )
+    assert add_business_time(at(LONDON, 2026, 11, 23, 9), timedelta(hours=8), DAY_SHIFT) == at(LONDON, 2026, 11, 23, 17)
 
 
 def test_starting_outside_hours_counts_from_the_next_opening():
@@ -93,9 +91,7 @@ def test_a_holiday_drops_the_night_shift_that_starts_on_it_only():
 def test_day_shift_hours_across_the_us_dst_change_are_real_hours():
     # America/New_York springs forward at 02:00 on 2026-03-08 (a Sunday); Friday 9-17 then Monday 9-17.
     ny = calendar(NEW_YORK, [(9 * H, 17 * H)])
-    assert business_time_between(at(NEW_YORK, 2026, 3, 6, 9), at(NEW_YORK, 2026, 3, 9, 17), ny) == timedelta(
-        hours=16
-    )
+    assert business_time_between(at(NEW_YORK, 2026, 3, 6, 9), at(NEW_YORK, 2026, 3, 9, 17), ny) == timedelta(hours=16)
 
 
 def test_always_open_is_plain_elapsed_time():
@@ -249,9 +245,7 @@ def test_day_shifts_agree_with_businesstimedelta(start, opens, hours, minutes):
         working_days=[0, 1, 2, 3, 4],
         tz=pytz.timezone("America/New_York"),
     )
-    theirs = businesstimedelta.Rules(
-        [rule, businesstimedelta.HolidayRule(us, tz=pytz.timezone("America/New_York"))]
-    )
+    theirs = businesstimedelta.Rules([rule, businesstimedelta.HolidayRule(us, tz=pytz.timezone("America/New_York"))])
     end = start + timedelta(minutes=minutes)
     expected = theirs.difference(start, end).timedelta
     assert business_time_between(start, end, ours) == expected

@@ -149,9 +149,7 @@ def test_resolving_a_named_member_keeps_them_and_refuses_outsiders() -> None:
 def test_a_handoff_to_a_role_goes_to_its_least_loaded_member_and_records_the_load() -> None:
     load = {"greta": 5, "hiro": 2, "amara": 7}
 
-    escalated = only(
-        events_of(start(), handoff("billing-specialist"), "amara", load=load), ev.TicketEscalated
-    )
+    escalated = only(events_of(start(), handoff("billing-specialist"), "amara", load=load), ev.TicketEscalated)
 
     assert escalated.to_agent == "hiro"
     assert escalated.load == {"greta": 5, "hiro": 2}
@@ -557,9 +555,7 @@ def test_a_handoff_that_no_longer_holds_the_ticket_cannot_be_bounced() -> None:
 
 
 def test_participants_are_added_as_consulted_or_informed() -> None:
-    ticket = act(
-        start(), cmd.AddParticipant("consulted", role="billing-specialist"), "amara", load={"greta": 1}
-    )
+    ticket = act(start(), cmd.AddParticipant("consulted", role="billing-specialist"), "amara", load={"greta": 1})
     ticket = act(ticket, cmd.AddParticipant("informed", role="support-lead"), "amara")
     ticket = act(ticket, cmd.AddParticipant("informed", agent="olu"), "amara")
 
@@ -671,9 +667,7 @@ def test_a_closed_ticket_refuses_messages_and_changes(command: cmd.TicketCommand
 def test_a_customer_reply_on_pending_customer_reopens_it_to_open() -> None:
     ticket = act(start(), cmd.ChangeStatus("pending_customer"), "amara")
 
-    events = events_of(
-        ticket, cmd.AddMessage("Here are the logs.", author_kind="customer", author="Jo"), "api"
-    )
+    events = events_of(ticket, cmd.AddMessage("Here are the logs.", author_kind="customer", author="Jo"), "api")
     replied = act(ticket, cmd.AddMessage("Here are the logs.", author_kind="customer", author="Jo"), "api")
 
     assert only(events, ev.StatusChanged) == ev.StatusChanged("pending_customer", "open", "customer replied")

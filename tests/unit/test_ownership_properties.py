@@ -59,6 +59,8 @@ OUTSIDERS = ["mallory", "api"]
 NOTE_FIELDS = sorted(PLAYBOOK.note_fields)
 SEVERITIES = sorted(PLAYBOOK.severities)
 CUSTOMER_TIERS = sorted(PLAYBOOK.customer_tiers)
+CATEGORIES = sorted(PLAYBOOK.categories)
+ROLES_SORTED = sorted(PLAYBOOK.roles)
 SETTABLE = ["open", "pending_customer", "pending_internal"]
 UNSETTABLE = [*(s.value for s in Status if s.value not in SETTABLE), "on_hold"]
 
@@ -148,9 +150,7 @@ class TicketMachine(RuleBasedStateMachine):
     def actor(self, data: st.DataObject) -> str:
         own = self.ticket.ownership
         involved = [own.accountable_agent, own.responsible_agent, "priya"]
-        actor: str = data.draw(
-            mostly(st.sampled_from(involved), st.sampled_from([*AGENTS, *OUTSIDERS])), label="actor"
-        )
+        actor: str = data.draw(mostly(st.sampled_from(involved), st.sampled_from([*AGENTS, *OUTSIDERS])), label="actor")
         return actor
 
     def apply(self, data: st.DataObject, command: cmd.TicketCommand, actor: str | None = None) -> None:
@@ -207,9 +207,7 @@ class TicketMachine(RuleBasedStateMachine):
                 assert after.escalation_level == before.escalation_level
                 assert len(after.ownership.consulted) == len(before.ownership.consulted) - 1
         if isinstance(command, cmd.AssignResponsible) and command.role != before.ownership.responsible_role:
-            assert not [
-                e for e in after.escalations if e.kind == "handoff" and e.status is EscalationStatus.ACTIVE
-            ]
+            assert not [e for e in after.escalations if e.kind == "handoff" and e.status is EscalationStatus.ACTIVE]
         if not isinstance(command, cmd.TransferAccountability):
             assert after.ownership.accountable_agent == before.ownership.accountable_agent
 
@@ -233,6 +231,14 @@ class TicketMachine(RuleBasedStateMachine):
     @rule(data=st.data(), tier=mostly(st.sampled_from(CUSTOMER_TIERS), st.just("platinum")))
     def change_customer_tier(self, data: st.DataObject, tier: str) -> None:
         self.apply(data, cmd.ChangeCustomerTier(tier))
+
+    @rule(data=st.data(), category=mostly(st.sampled_from(CATEGORIES), st.just("gardening")))
+    def change_category(self, data: st.DataObject, category: str) -> None:
+        self.apply(data, cmd.ChangeCategory(category))
+
+    @rule(data=st.data(), role=mostly(st.sampled_from(ROLES_SORTED), st.just("wizards")))
+    def notify(self, data: st.DataObject, role: str) -> None:
+        self.apply(data, cmd.Notify(role, data.draw(texts)))
 
     @rule(data=st.data())
     def resolve(self, data: st.DataObject) -> None:
@@ -273,9 +279,7 @@ class TicketMachine(RuleBasedStateMachine):
 
     def escalate(self, data: st.DataObject, kind: EscalationKind) -> None:
         """A well-formed escalation to another role, or one with a single flaw."""
-        flaw = data.draw(
-            mostly(st.none(), st.sampled_from(["reason", "role", "note", "agent"])), label="flaw"
-        )
+        flaw = data.draw(mostly(st.none(), st.sampled_from(["reason", "role", "note", "agent"])), label="flaw")
         others = [r for r in ROLES if r != self.ticket.ownership.responsible_role]
         role = "reception" if flaw == "role" else data.draw(st.sampled_from(others), label="target")
         members = PLAYBOOK.roles[role].members if role in PLAYBOOK.roles else ()

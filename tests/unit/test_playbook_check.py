@@ -152,10 +152,7 @@ SINGLE_PROBLEMS: list[tuple[str, Callable[[Spec], None], set[str], str]] = [
 
 @pytest.mark.parametrize(
     ("change", "expected", "fragment"),
-    [
-        pytest.param(change, expected, fragment, id=name)
-        for name, change, expected, fragment in SINGLE_PROBLEMS
-    ],
+    [pytest.param(change, expected, fragment, id=name) for name, change, expected, fragment in SINGLE_PROBLEMS],
 )
 def test_a_problem_is_reported_at_the_path_of_the_bad_field(
     tmp_path: Path, change: Callable[[Spec], None], expected: set[str], fragment: str
@@ -275,9 +272,7 @@ def test_invalid_yaml_names_the_line(tmp_path: Path, text: str, line: int) -> No
     assert issue.message.startswith("not valid YAML:")
 
 
-@pytest.mark.parametrize(
-    "text", ["- frontline\n- billing\n", "just words\n", "42\n", "", "# only a comment\n"]
-)
+@pytest.mark.parametrize("text", ["- frontline\n- billing\n", "just words\n", "42\n", "", "# only a comment\n"])
 def test_a_document_that_is_not_a_mapping_is_refused(tmp_path: Path, text: str) -> None:
     path = tmp_path / "odd.yaml"
     path.write_text(text, encoding="utf-8")

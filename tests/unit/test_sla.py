@@ -122,9 +122,7 @@ def test_a_timely_first_reply_meets_the_target_and_starts_the_update_cadence(pla
 def test_an_internal_note_is_not_a_reply(playbook):
     t = Clocks(playbook)
     t.happen(MONDAY_9, opened())
-    assert (
-        t.happen(MONDAY_9 + timedelta(minutes=5), ev.MessageAdded(1, "agent", "amara", "internal", "x")) == []
-    )
+    assert t.happen(MONDAY_9 + timedelta(minutes=5), ev.MessageAdded(1, "agent", "amara", "internal", "x")) == []
 
 
 def test_each_public_update_restarts_the_cadence_as_a_new_cycle(playbook):

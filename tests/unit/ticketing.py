@@ -86,9 +86,7 @@ def only(events: Iterable[ev.Event], kind: type[E]) -> E:
 
 def full_note(kind: EscalationKind, playbook: Playbook = PLAYBOOK) -> dict[str, str]:
     """A note holding every field the playbook requires for ``kind``."""
-    return {
-        name: f"{playbook.note_fields[name].label}: filled in" for name in playbook.required_note_fields[kind]
-    }
+    return {name: f"{playbook.note_fields[name].label}: filled in" for name in playbook.required_note_fields[kind]}
 
 
 def handoff(role: str, agent: str | None = None, *, note: Mapping[str, str] | None = None) -> cmd.Escalate:

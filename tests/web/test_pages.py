@@ -155,9 +155,7 @@ def test_visiting_the_list_unauthenticated_redirects_to_sign_in_and_a_wrong_toke
     assert not [c for c in page.context.cookies() if c["name"] == "baton_token"]
 
 
-def test_signing_in_with_a_token_shows_the_ticket_list_with_its_ownership_columns(
-    page: Page, site: Site
-) -> None:
+def test_signing_in_with_a_token_shows_the_ticket_list_with_its_ownership_columns(page: Page, site: Site) -> None:
     sign_in(page, site)
 
     table = page.locator("#tickets")

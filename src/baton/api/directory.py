@@ -41,9 +41,7 @@ def create_customer(body: CustomerCreate, baton: BatonDep, _agent: CurrentAgent)
 
 
 @router.patch("/customers/{customer_id}", response_model=CustomerPublic, tags=["customers"])
-def update_customer(
-    customer_id: int, body: CustomerUpdate, baton: BatonDep, agent: CurrentAgent
-) -> CustomerPublic:
+def update_customer(customer_id: int, body: CustomerUpdate, baton: BatonDep, agent: CurrentAgent) -> CustomerPublic:
     """Change the customer's tier; their open tickets follow and their SLA clocks re-target."""
     baton.tickets.change_customer_tier(agent, customer_id, body.tier, body.reason)
     with read_only(baton.engine) as uow:
@@ -118,19 +116,15 @@ def get_playbook(baton: BatonDep, _agent: CurrentAgent) -> dict[str, Any]:
         "version": pb.version,
         "intake_role": pb.intake_role,
         "tiers": [{"level": t.level, "name": t.name, "boundary": t.boundary} for t in pb.tiers.values()],
-        "customer_tiers": [
-            {"name": c.name, "description": c.description} for c in pb.customer_tiers.values()
-        ],
+        "customer_tiers": [{"name": c.name, "description": c.description} for c in pb.customer_tiers.values()],
         "severities": [{"name": s.name, "definition": s.definition} for s in pb.severities.values()],
         "categories": [
-            {"name": c.name, "description": c.description, "routine": c.routine}
-            for c in pb.categories.values()
+            {"name": c.name, "description": c.description, "routine": c.routine} for c in pb.categories.values()
         ],
         "channels": list(pb.channels),
         "handoff_notes": {
             "fields": [
-                {"name": f.name, "label": f.label, "description": f.description}
-                for f in pb.note_fields.values()
+                {"name": f.name, "label": f.label, "description": f.description} for f in pb.note_fields.values()
             ],
             "required": {k.value: list(v) for k, v in pb.required_note_fields.items()},
         },

@@ -120,9 +120,7 @@ def change_status(ticket_id: int, body: StatusChange, baton: BatonDep, agent: Cu
 
 
 @router.post("/{ticket_id}/severity", response_model=TicketPublic)
-def change_severity(
-    ticket_id: int, body: SeverityChange, baton: BatonDep, agent: CurrentAgent
-) -> TicketPublic:
+def change_severity(ticket_id: int, body: SeverityChange, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
     command = cmd.ChangeSeverity(body.severity, body.reason)
     return _public(baton, baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
 
@@ -159,9 +157,7 @@ def transfer_accountability(
 
 
 @router.post("/{ticket_id}/participants", response_model=TicketPublic)
-def add_participant(
-    ticket_id: int, body: ParticipantCreate, baton: BatonDep, agent: CurrentAgent
-) -> TicketPublic:
+def add_participant(ticket_id: int, body: ParticipantCreate, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
     command = cmd.AddParticipant(body.kind, body.role, body.agent)
     return _public(baton, baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
 
@@ -193,9 +189,7 @@ def get_escalation(ticket_id: int, number: int, baton: BatonDep, _agent: Current
 
 
 @router.post("/{ticket_id}/escalations/{number}/bounce", response_model=EscalationPublic)
-def bounce(
-    ticket_id: int, number: int, body: BounceRequest, baton: BatonDep, agent: CurrentAgent
-) -> EscalationPublic:
+def bounce(ticket_id: int, number: int, body: BounceRequest, baton: BatonDep, agent: CurrentAgent) -> EscalationPublic:
     command = cmd.Bounce(number, tuple(body.missing), body.comment)
     ticket = baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket
     escalation = ticket.escalation(number)

@@ -53,9 +53,7 @@ def db_upgrade() -> None:
         upgrade(engine)
     except Exception as exc:
         raise _fail(f"cannot migrate {engine.url.render_as_string(hide_password=True)}: {exc}") from None
-    typer.echo(
-        f"database at revision {current_revision(engine)}: {engine.url.render_as_string(hide_password=True)}"
-    )
+    typer.echo(f"database at revision {current_revision(engine)}: {engine.url.render_as_string(hide_password=True)}")
 
 
 @playbook_app.command("check")
@@ -130,9 +128,7 @@ def worker(
 def demo(
     days: Annotated[int, typer.Option(min=1, max=730, help="Days of history to simulate.")] = 90,
     seed: Annotated[int, typer.Option(help="Same seed and end date, same history.")] = 7,
-    end: Annotated[
-        str | None, typer.Option(help="Last simulated day (YYYY-MM-DD); yesterday by default.")
-    ] = None,
+    end: Annotated[str | None, typer.Option(help="Last simulated day (YYYY-MM-DD); yesterday by default.")] = None,
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Do nothing when the database already has tickets.")
     ] = False,

@@ -104,9 +104,7 @@ def windows_on(calendar: Calendar, day: date) -> tuple[tuple[datetime, datetime]
     return tuple(sorted(windows))
 
 
-def _windows_from(
-    calendar: Calendar, at: datetime, days: int = SEARCH_DAYS
-) -> Iterator[tuple[datetime, datetime]]:
+def _windows_from(calendar: Calendar, at: datetime, days: int = SEARCH_DAYS) -> Iterator[tuple[datetime, datetime]]:
     """Every window that may contain or follow ``at``, in order of start.
 
     Days are merged through a heap: a DST change can make a shift of one day
@@ -116,9 +114,7 @@ def _windows_from(
     last = day + timedelta(days=days + 2)
     pending: list[tuple[datetime, datetime]] = []
     while True:
-        while day <= last and (
-            not pending or datetime.combine(day, time(0), UTC) - timedelta(days=1) <= pending[0][0]
-        ):
+        while day <= last and (not pending or datetime.combine(day, time(0), UTC) - timedelta(days=1) <= pending[0][0]):
             for window in windows_on(calendar, day):
                 heapq.heappush(pending, window)
             day += timedelta(days=1)

@@ -34,6 +34,7 @@ class AddMessage:
     visibility: str = "public"  # public | internal
     author_kind: str = "agent"  # agent | customer
     author: str | None = None  # the customer contact; agents are the actor
+    sentiment: float | None = None  # scored by the service for customer messages
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,18 @@ class ChangeStatus:
 class ChangeSeverity:
     severity: str
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeCategory:
+    category: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Notify:
+    role: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,8 @@ TicketCommand = (
     | ChangeStatus
     | ChangeSeverity
     | ChangeCustomerTier
+    | ChangeCategory
+    | Notify
     | Resolve
     | Reopen
     | Close

@@ -40,6 +40,8 @@ class Context:
     now: datetime
     load: Mapping[str, int] = field(default_factory=dict)
     """Open tickets per agent, for least-loaded assignment."""
+    system: bool = False
+    """Baton itself acts (a trigger rule): no agent's involvement is required."""
 
 
 def _text(value: str, name: str, limit: int, errors: list[FieldError]) -> None:
@@ -109,6 +111,10 @@ def decide(ticket: Ticket, command: cmd.TicketCommand, ctx: Context) -> list[ev.
             return _change_severity(ticket, command, ctx)
         case cmd.ChangeCustomerTier():
             return _change_customer_tier(ticket, command, ctx)
+        case cmd.ChangeCategory():
+            return _change_category(ticket, command, ctx)
+        case cmd.Notify():
+            return _notify(ticket, command, ctx)
         case cmd.Resolve():
             return _resolve(ticket, command, ctx)
         case cmd.Reopen():
@@ -129,6 +135,8 @@ def decide(ticket: Ticket, command: cmd.TicketCommand, ctx: Context) -> list[ev.
 
 
 def _require_involved(ticket: Ticket, ctx: Context, doing: str) -> None:
+    if ctx.system:
+        return
     own, pb, actor = ticket.ownership, ctx.playbook, ctx.actor
     if actor not in pb.agents:
         raise NotPermitted(f"{actor!r} is not an agent in the playbook")
@@ -155,7 +163,8 @@ def _add_message(ticket: Ticket, c: cmd.AddMessage, ctx: Context) -> list[ev.Eve
     _text(c.body, "body", BODY_MAX, errors)
     if c.visibility not in ("public", "internal"):
         errors.append(FieldError("visibility", "must be 'public' or 'internal'"))
-    if c.author_kind not in ("agent", "customer"):
+    kinds = ("agent", "customer", "system") if ctx.system else ("agent", "customer")
+    if c.author_kind not in kinds:
         errors.append(FieldError("author_kind", "must be 'agent' or 'customer'"))
     if c.author_kind == "customer" and c.visibility == "internal":
         errors.append(FieldError("visibility", "a customer message is always public"))
@@ -166,7 +175,7 @@ def _add_message(ticket: Ticket, c: cmd.AddMessage, ctx: Context) -> list[ev.Eve
         raise NotPermitted(f"{ctx.actor!r} is not an agent in the playbook")
     if ticket.status is Status.CLOSED:
         raise InvalidTransition(f"ticket {ticket.id} is closed; open a follow-up ticket instead")
-    author = ctx.actor if c.author_kind == "agent" else (c.author or "").strip()
+    author = ctx.actor if c.author_kind != "customer" else (c.author or "").strip()
     events: list[ev.Event] = []
     if c.author_kind == "customer" and ticket.status is Status.RESOLVED:
         events.append(ev.TicketReopened(previous="resolved", reason="customer replied"))
@@ -182,6 +191,7 @@ def _add_message(ticket: Ticket, c: cmd.AddMessage, ctx: Context) -> list[ev.Eve
             author=author,
             visibility=c.visibility,
             body=c.body,
+            sentiment=c.sentiment if c.author_kind == "customer" else None,
         ),
     )
     return events
@@ -213,6 +223,26 @@ def _change_severity(ticket: Ticket, c: cmd.ChangeSeverity, ctx: Context) -> lis
     return [ev.SeverityChanged(ticket.severity, c.severity, c.reason)]
 
 
+def _change_category(ticket: Ticket, c: cmd.ChangeCategory, ctx: Context) -> list[ev.Event]:
+    errors: list[FieldError] = []
+    _known(c.category, "category", ctx.playbook.categories, errors)
+    _refuse_if(errors, "cannot change the category")
+    _require_involved(ticket, ctx, "change the category of")
+    _require_active(ticket, "change the category of")
+    if ticket.category == c.category:
+        raise InvalidTransition(f"ticket {ticket.id} is already in {c.category}")
+    return [ev.CategoryChanged(ticket.category, c.category, c.reason)]
+
+
+def _notify(ticket: Ticket, c: cmd.Notify, ctx: Context) -> list[ev.Event]:
+    errors: list[FieldError] = []
+    _known(c.role, "role", ctx.playbook.roles, errors)
+    _text(c.message, "message", 2_000, errors)
+    _refuse_if(errors, "cannot notify")
+    _require_involved(ticket, ctx, "notify about")
+    return [ev.RoleNotified(c.role, c.message.strip())]
+
+
 def _change_customer_tier(ticket: Ticket, c: cmd.ChangeCustomerTier, ctx: Context) -> list[ev.Event]:
     errors: list[FieldError] = []
     _known(c.tier, "customer tier", ctx.playbook.customer_tiers, errors)
@@ -238,18 +268,14 @@ def _reopen(ticket: Ticket, c: cmd.Reopen, ctx: Context) -> list[ev.Event]:
     _refuse_if(errors, "cannot reopen")
     _require_involved(ticket, ctx, "reopen")
     if ticket.status is not Status.RESOLVED:
-        raise InvalidTransition(
-            f"only a resolved ticket can be reopened; ticket {ticket.id} is {ticket.status.value}"
-        )
+        raise InvalidTransition(f"only a resolved ticket can be reopened; ticket {ticket.id} is {ticket.status.value}")
     return [ev.TicketReopened(ticket.status.value, c.reason.strip())]
 
 
 def _close(ticket: Ticket, ctx: Context) -> list[ev.Event]:
     _require_involved(ticket, ctx, "close")
     if ticket.status is not Status.RESOLVED:
-        raise InvalidTransition(
-            f"only a resolved ticket can be closed; ticket {ticket.id} is {ticket.status.value}"
-        )
+        raise InvalidTransition(f"only a resolved ticket can be closed; ticket {ticket.id} is {ticket.status.value}")
     return [ev.TicketClosed(ticket.status.value)]
 
 
@@ -316,9 +342,7 @@ def _add_participant(ticket: Ticket, c: cmd.AddParticipant, ctx: Context) -> lis
     return [ev.ParticipantAdded(c.kind, c.role, agent)]
 
 
-def missing_note_fields(
-    playbook: Playbook, kind: EscalationKind, note: Mapping[str, str]
-) -> list[FieldError]:
+def missing_note_fields(playbook: Playbook, kind: EscalationKind, note: Mapping[str, str]) -> list[FieldError]:
     """Every required field the note lacks (absent or blank), and any unknown one."""
     errors = [
         FieldError(
@@ -351,8 +375,7 @@ def _escalate(ticket: Ticket, c: cmd.Escalate, ctx: Context) -> list[ev.Event]:
     if note_errors:
         everything = tuple(errors + note_errors)
         raise IncompleteHandoffNote(
-            f"the {c.kind.value} note is incomplete: "
-            + ", ".join(e.field.removeprefix("note.") for e in note_errors),
+            f"the {c.kind.value} note is incomplete: " + ", ".join(e.field.removeprefix("note.") for e in note_errors),
             everything,
         )
     _refuse_if(errors, f"cannot {c.kind.value}")
@@ -404,8 +427,7 @@ def _bounce(ticket: Ticket, c: cmd.Bounce, ctx: Context) -> list[ev.Event]:
         )
     if escalation.status is not EscalationStatus.ACTIVE:
         raise InvalidTransition(
-            f"escalation {escalation.number} is {escalation.status.value}; only an "
-            "active escalation can be bounced"
+            f"escalation {escalation.number} is {escalation.status.value}; only an active escalation can be bounced"
         )
     own = ticket.ownership
     if escalation.kind == "handoff" and own.responsible_role != escalation.to_role:

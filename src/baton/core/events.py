@@ -50,6 +50,8 @@ class MessageAdded(Event):
     author: str
     visibility: str  # "public" | "internal"
     body: str
+    sentiment: float | None = None
+    """A customer message's sentiment, -1 (angry) to 1 (delighted)."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,41 @@ class EscalationBounced(Event):
     returned_to_role: str
     returned_to_agent: str
     escalation_level: int
+
+
+@dataclass(frozen=True)
+class CategoryChanged(Event):
+    previous: str
+    category: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RuleFired(Event):
+    rule: str
+    occurrence: str
+    trigger: str
+    inputs: dict[str, str | int | float]
+    actions: list[str]
+
+
+@dataclass(frozen=True)
+class RuleActionRefused(Event):
+    rule: str
+    action: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RuleChainStopped(Event):
+    rules: list[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class RoleNotified(Event):
+    role: str
+    message: str
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from baton.core.calendar import Calendar
 
@@ -128,6 +129,10 @@ class Playbook:
     name: str = "Baton"
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     sla_policies: tuple[SlaPolicy, ...] = ()
+    rules: tuple[Any, ...] = ()
+    """Trigger rules (:class:`baton.core.rules.Rule`), compiled, in playbook order."""
+    templates: Mapping[str, str] = field(default_factory=dict)
+    """Customer-update templates by name."""
     roles_of_agent: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

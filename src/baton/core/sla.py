@@ -80,9 +80,7 @@ def _start(policy: SlaPolicy, target: str, cycle: int = 1) -> list[ev.Event]:
     return [ev.SlaClockStarted(target, policy.name, spec.calendar, spec.seconds, list(policy.warn_at), cycle)]
 
 
-def thresholds_reached(
-    clocks: Iterable[SlaClock], now: datetime, calendars: Mapping[str, Calendar]
-) -> list[ev.Event]:
+def thresholds_reached(clocks: Iterable[SlaClock], now: datetime, calendars: Mapping[str, Calendar]) -> list[ev.Event]:
     """Each warning threshold and breach passed by ``now`` and not yet recorded."""
     found: list[ev.Event] = []
     for clock in clocks:
@@ -189,8 +187,9 @@ def react(
                 policy = _policy(playbook, severity, customer_tier)
                 if policy is not None:
                     following = _start(policy, "first_response") + _start(policy, "resolution")
-            case ev.MessageAdded(author_kind="agent", visibility="public") if active:
-                following = _public_reply(clocks, _policy(playbook, severity, customer_tier), now, calendars)
+            case ev.MessageAdded(author_kind="agent" | "system" as author, visibility="public") if active:
+                policy = _policy(playbook, severity, customer_tier)
+                following = _public_reply(clocks, policy, now, calendars, first=author == "agent")
             case ev.StatusChanged(status="pending_customer"):
                 following = [
                     ev.SlaClockPaused(c.target, c.elapsed(now, calendars))
@@ -198,9 +197,7 @@ def react(
                     if not c.stopped and c.since is not None
                 ]
             case ev.StatusChanged(previous="pending_customer"):
-                following = [
-                    ev.SlaClockResumed(c.target) for c in clocks if not c.stopped and c.since is None
-                ]
+                following = [ev.SlaClockResumed(c.target) for c in clocks if not c.stopped and c.since is None]
             case ev.TicketResolved() | ev.TicketClosed():
                 active = False
                 following = [
@@ -224,15 +221,19 @@ def react(
 
 
 def _public_reply(
-    clocks: tuple[SlaClock, ...], policy: SlaPolicy | None, now: datetime, calendars: Mapping[str, Calendar]
+    clocks: tuple[SlaClock, ...],
+    policy: SlaPolicy | None,
+    now: datetime,
+    calendars: Mapping[str, Calendar],
+    first: bool,
 ) -> list[ev.Event]:
+    """A public reply restarts the update cadence; only an agent's (not an automatic
+    update's) meets the first response."""
     by_target = {c.target: c for c in clocks}
     out: list[ev.Event] = []
-    first = by_target.get("first_response")
-    if first is not None and not first.stopped:
-        out.append(
-            ev.SlaClockStopped("first_response", first.elapsed(now, calendars), met=not first.breached)
-        )
+    response = by_target.get("first_response")
+    if first and response is not None and not response.stopped:
+        out.append(ev.SlaClockStopped("first_response", response.elapsed(now, calendars), met=not response.breached))
     update = by_target.get("update")
     if update is not None and not update.stopped:
         out.append(ev.SlaClockStopped("update", update.elapsed(now, calendars), met=not update.breached))

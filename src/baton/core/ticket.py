@@ -11,6 +11,9 @@ from baton.core import events as ev
 from baton.core import sla
 from baton.core.ownership import Ownership, Participant
 
+NEGATIVE = -0.05
+"""VADER's conventional threshold: a compound score at or below it is negative."""
+
 
 class Status(StrEnum):
     NEW = "new"
@@ -81,6 +84,17 @@ class Ticket:
     reopen_count: int = 0
     resolution: str = ""
     clocks: tuple[sla.SlaClock, ...] = ()
+    sentiments: tuple[float, ...] = ()
+    """Each customer message's sentiment, in order."""
+    last_customer_message: str = ""
+    last_progress_at: datetime | None = None
+    """The last time someone moved the ticket on: a reply, a status change, an escalation."""
+    fired: tuple[str, ...] = ()
+    """``rule:occurrence`` for every rule firing, so none fires twice on one occurrence."""
+
+    @property
+    def negative_messages(self) -> int:
+        return sum(1 for s in self.sentiments if s <= NEGATIVE)
 
     def clock(self, target: str) -> sla.SlaClock | None:
         return next((c for c in self.clocks if c.target == target), None)
@@ -114,12 +128,31 @@ def open_from(ticket_id: int, event: ev.TicketOpened, at: datetime) -> Ticket:
         created_at=at,
         updated_at=at,
         page_context=dict(event.page_context),
+        last_progress_at=at,
     )
+
+
+PROGRESS = (
+    ev.StatusChanged,
+    ev.TicketEscalated,
+    ev.EscalationBounced,
+    ev.TicketResolved,
+    ev.TicketReopened,
+    ev.ResponsibleAssigned,
+)
+
+
+def _is_progress(event: ev.Event) -> bool:
+    if isinstance(event, ev.MessageAdded):
+        return event.author_kind != "customer"
+    return isinstance(event, PROGRESS)
 
 
 def evolve(ticket: Ticket, event: ev.Event, actor: str, at: datetime) -> Ticket:
     """The ticket after ``event``. Pure: the input ticket is left as it was."""
     changed = _evolve(ticket, event, actor, at)
+    if _is_progress(event):
+        changed = replace(changed, last_progress_at=at)
     return replace(changed, version=ticket.version + 1, updated_at=at)
 
 
@@ -140,8 +173,17 @@ def _set_escalation(ticket: Ticket, number: int, **changes: object) -> Ticket:
 def _evolve(ticket: Ticket, event: ev.Event, actor: str, at: datetime) -> Ticket:
     own = ticket.ownership
     match event:
+        case ev.MessageAdded(number=number, author_kind="customer", body=body, sentiment=score):
+            sentiments = ticket.sentiments if score is None else (*ticket.sentiments, score)
+            return replace(ticket, message_count=number, last_customer_message=body, sentiments=sentiments)
         case ev.MessageAdded(number=number):
             return replace(ticket, message_count=number)
+        case ev.CategoryChanged(category=category):
+            return replace(ticket, category=category)
+        case ev.RuleFired(rule=rule, occurrence=occurrence):
+            return replace(ticket, fired=(*ticket.fired, f"{rule}:{occurrence}"))
+        case ev.RuleActionRefused() | ev.RuleChainStopped() | ev.RoleNotified():
+            return ticket
         case ev.StatusChanged(status=status):
             return replace(ticket, status=Status(status))
         case ev.SeverityChanged(severity=severity):

@@ -298,8 +298,7 @@ def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contac
             do(
                 frontline,
                 cmd.AddMessage(
-                    f"Good news, {contact.split()[0]}: {s.resolution} "
-                    "Let me know if anything still looks off."
+                    f"Good news, {contact.split()[0]}: {s.resolution} Let me know if anything still looks off."
                 ),
             ),
         )

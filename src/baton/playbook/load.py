@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from baton.core import playbook as core
 from baton.core.calendar import Calendar
 from baton.playbook import calendars as cal
+from baton.playbook.rules import Problems, parse_rules, parse_templates
 from baton.playbook.schema import PlaybookSpec, SlaPolicySpec, Target, TargetSpec
 
 
@@ -142,9 +143,7 @@ def _calendars(spec: PlaybookSpec, issues: list[PlaybookIssue]) -> dict[str, Cal
         if len(issues) > bad:
             continue
         try:
-            made[c.name] = cal.make_calendar(
-                c.name, c.time_zone, c.hours, country, subdivision, c.extra_holidays
-            )
+            made[c.name] = cal.make_calendar(c.name, c.time_zone, c.hours, country, subdivision, c.extra_holidays)
         except ValueError as exc:
             issues.append(PlaybookIssue(f"{path}.hours", str(exc)))
     return made
@@ -208,9 +207,7 @@ def _sla(spec: PlaybookSpec, calendars: set[str], issues: list[PlaybookIssue]) -
             matching = [(i, p) for i, p in enumerate(policies) if p.matches(severity, tier)]
             if not matching:
                 issues.append(
-                    PlaybookIssue(
-                        "sla.policies", f"no policy covers severity {severity!r} x customer tier {tier!r}"
-                    )
+                    PlaybookIssue("sla.policies", f"no policy covers severity {severity!r} x customer tier {tier!r}")
                 )
                 continue
             best = max(p.specificity for _, p in matching)
@@ -220,8 +217,7 @@ def _sla(spec: PlaybookSpec, calendars: set[str], issues: list[PlaybookIssue]) -
                 issues.append(
                     PlaybookIssue(
                         "sla.policies",
-                        f"{names} overlap on severity {severity!r} x customer tier {tier!r} "
-                        "with equal specificity",
+                        f"{names} overlap on severity {severity!r} x customer tier {tier!r} with equal specificity",
                     )
                 )
     return tuple(policies)
@@ -243,14 +239,10 @@ def _to_core(
         },
         agents={a.name: core.Agent(a.name, a.display_name, a.email) for a in spec.agents},
         customer_tiers={c.name: core.CustomerTier(c.name, c.description) for c in spec.customer_tiers},
-        severities={
-            s.name: core.Severity(s.name, rank, s.definition) for rank, s in enumerate(spec.severities)
-        },
+        severities={s.name: core.Severity(s.name, rank, s.definition) for rank, s in enumerate(spec.severities)},
         categories={c.name: core.Category(c.name, c.description, c.routine) for c in spec.categories},
         channels=tuple(spec.channels),
-        note_fields={
-            f.name: core.NoteField(f.name, f.label, f.description) for f in spec.handoff_notes.fields
-        },
+        note_fields={f.name: core.NoteField(f.name, f.label, f.description) for f in spec.handoff_notes.fields},
         required_note_fields={
             core.EscalationKind.ASSIST: tuple(spec.handoff_notes.required.assist),
             core.EscalationKind.HANDOFF: tuple(spec.handoff_notes.required.handoff),
@@ -281,10 +273,15 @@ def parse_playbook(text: str, source: str = "<playbook>") -> core.Playbook:
     issues = _references(data)
     calendars = _calendars(spec, issues)
     policies = _sla(spec, {c.name for c in spec.calendars}, issues)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    playbook = _to_core(spec, f"{spec.version}+{digest}", calendars, policies)
+    problems = Problems()
+    templates = parse_templates(data.get("templates"), problems)
+    rules = parse_rules(data.get("rules"), playbook, templates, problems)
+    issues += [PlaybookIssue(path, message) for path, message in problems.found]
     if issues:
         raise PlaybookError(source, issues)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
-    return _to_core(spec, f"{spec.version}+{digest}", calendars, policies)
+    return replace(playbook, rules=rules, templates=templates)
 
 
 def load_playbook(path: Path | str) -> core.Playbook:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -128,3 +128,5 @@ class PlaybookSpec(Strict):
     handoff_notes: HandoffNotesSpec
     calendars: list[CalendarSpec] = Field(default_factory=list)
     sla: SlaSpec | None = None
+    templates: dict[str, Any] | None = Field(default=None, description="Customer-update templates.")
+    rules: list[Any] | None = Field(default=None, description="Trigger rules; checked by baton.playbook.rules.")

@@ -4,7 +4,7 @@ transaction."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -15,13 +15,13 @@ from baton.core import sla
 from baton.core.decide import Context, decide, open_ticket
 from baton.core.errors import ConcurrencyConflict, FieldError, InvalidCommand
 from baton.core.playbook import Playbook
-from baton.core.ticket import Ticket, evolve_all, open_from
+from baton.core.ticket import Ticket, open_from
+from baton.services import sentiment
 from baton.services.clock import Clock
+from baton.services.triggers import SYSTEM, Follower
 from baton.services.unit_of_work import UnitOfWork, unit_of_work
 
 RETRIES = 3
-SYSTEM = "baton"
-"""The actor of what Baton does by itself, such as recording an SLA threshold."""
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,7 @@ class TicketService:
         if existing is not None:
             if existing.tier != new.customer.tier:
                 raise InvalidCommand(
-                    f"customer {existing.name!r} exists with tier {existing.tier!r}, "
-                    f"not {new.customer.tier!r}",
+                    f"customer {existing.name!r} exists with tier {existing.tier!r}, not {new.customer.tier!r}",
                     (FieldError("customer.tier", f"is {existing.tier!r} for this customer"),),
                 )
             return cmd.CustomerRef(existing.id, existing.name, existing.tier)
@@ -81,9 +80,7 @@ class TicketService:
                 (FieldError("customer.tier", f"unknown; known: {known}"),),
             )
         if not new.customer.name.strip():
-            raise InvalidCommand(
-                "the customer needs a name", (FieldError("customer.name", "must not be empty"),)
-            )
+            raise InvalidCommand("the customer needs a name", (FieldError("customer.name", "must not be empty"),))
         made = uow.customers.add(new.customer.name.strip(), new.customer.tier, self.clock.now())
         return cmd.CustomerRef(made.id, made.name, made.tier)
 
@@ -109,10 +106,15 @@ class TicketService:
             first = ev.RecordedEvent(ticket_id, 1, opened, actor, ctx.now, self.playbook.version)
             uow.tickets.append_events([first])
             before = open_from(ticket_id, opened, ctx.now)
+            follower = Follower(self.playbook, uow, ctx.now)
             clocks = sla.react((), opened.severity, opened.customer_tier, events, self.playbook, ctx.now)
-            after, records = self._follow(before, clocks, actor)
-            self._write(uow, before, after, records)
-            return Outcome(after, [first, *records])
+            after, started = follower.apply(before, clocks, actor)
+            after = follower.follow(after, [], actor, happened=[(1, opened), *started])
+            uow.tickets.save(before, after)
+            uow.timers.schedule(ticket_id, follower.next_due(after))
+            uow.tickets.append_events(follower.records)
+            self._add_messages(uow, follower.records)
+            return Outcome(after, [first, *follower.records])
 
     def execute(
         self,
@@ -132,9 +134,7 @@ class TicketService:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _execute(
-        self, actor: str, ticket_id: int, command: cmd.TicketCommand, expected_version: int | None
-    ) -> Outcome:
+    def _execute(self, actor: str, ticket_id: int, command: cmd.TicketCommand, expected_version: int | None) -> Outcome:
         with unit_of_work(self.engine) as uow:
             before = uow.tickets.get(ticket_id)
             if expected_version is not None and before.version != expected_version:
@@ -143,50 +143,38 @@ class TicketService:
                     f"{expected_version}: someone changed it; reload and try again"
                 )
             ctx = Context(self.playbook, actor, self.clock.now(), uow.tickets.open_load())
-            after, records = self._follow(before, decide(before, command, ctx), actor)
-            self._write(uow, before, after, records)
-            return Outcome(after, records)
+            return self._commit(uow, before, decide(before, self._scored(command), ctx), actor)
 
     def _follow(
-        self, before: Ticket, events: list[ev.Event], actor: str
-    ) -> tuple[Ticket, list[ev.RecordedEvent]]:
-        """The command's events followed by the clock events they cause, applied."""
-        now = self.clock.now()
-        events = events + sla.react(
-            before.clocks,
-            before.severity,
-            before.customer_tier,
-            events,
-            self.playbook,
-            now,
-            active=before.status.is_active,
-        )
-        after = evolve_all(before, events, actor, now)
-        # Every event adds one to the version, and the opening event is version 1,
-        # so the version is also the sequence number of the ticket's last event.
-        records = [
-            ev.RecordedEvent(before.id, before.version + 1 + i, e, actor, now, self.playbook.version)
-            for i, e in enumerate(events)
-        ]
-        return after, records
+        self, uow: UnitOfWork, before: Ticket, events: list[ev.Event], actor: str
+    ) -> tuple[Ticket, list[ev.RecordedEvent], datetime | None]:
+        """The command's events, the clock events and rule firings they cause, applied;
+        with the ticket's next timer."""
+        follower = Follower(self.playbook, uow, self.clock.now())
+        after = follower.follow(before, events, actor)
+        return after, follower.records, follower.next_due(after)
 
-    def _write(self, uow: UnitOfWork, before: Ticket, after: Ticket, records: list[ev.RecordedEvent]) -> None:
-        """State, messages, trail and the next timer, in the caller's transaction."""
+    def _commit(self, uow: UnitOfWork, before: Ticket, events: list[ev.Event], actor: str) -> Outcome:
+        """Follow the events through, then write state, messages, trail and the next
+        timer in the caller's transaction."""
+        after, records, due = self._follow(uow, before, events, actor)
         uow.tickets.save(before, after)
-        uow.timers.schedule(before.id, sla.next_due(after.clocks, self.playbook.calendars))
+        uow.timers.schedule(before.id, due)
         uow.tickets.append_events(records)
-        uow.tickets.add_messages(
-            before.id, [r.event for r in records if isinstance(r.event, ev.MessageAdded)], self.clock.now()
-        )
+        self._add_messages(uow, records)
+        return Outcome(after, records)
+
+    def _add_messages(self, uow: UnitOfWork, records: list[ev.RecordedEvent]) -> None:
+        for record in records:
+            if isinstance(record.event, ev.MessageAdded):
+                uow.tickets.add_messages(record.ticket_id, [record.event], record.at)
 
     def change_customer_tier(self, actor: str, customer_id: int, tier: str, reason: str = "") -> int:
         """Move a customer to another tier; each of their open tickets follows, its SLA
         clocks re-targeted, all in one transaction. Returns how many tickets moved."""
         if tier not in self.playbook.customer_tiers:
             known = ", ".join(self.playbook.customer_tiers)
-            raise InvalidCommand(
-                f"unknown customer tier {tier!r}", (FieldError("tier", f"unknown; known: {known}"),)
-            )
+            raise InvalidCommand(f"unknown customer tier {tier!r}", (FieldError("tier", f"unknown; known: {known}"),))
         with unit_of_work(self.engine) as uow:
             uow.customers.set_tier(customer_id, tier)
             ids = uow.tickets.active_ids_of_customer(customer_id)
@@ -194,11 +182,15 @@ class TicketService:
             moved = 0
             for before in uow.tickets.get_many(ids, lock=True):
                 if before.customer_tier != tier:
-                    events = decide(before, cmd.ChangeCustomerTier(tier, reason), ctx)
-                    after, records = self._follow(before, events, actor)
-                    self._write(uow, before, after, records)
+                    self._commit(uow, before, decide(before, cmd.ChangeCustomerTier(tier, reason), ctx), actor)
                     moved += 1
             return moved
+
+    def _scored(self, command: cmd.TicketCommand) -> cmd.TicketCommand:
+        """A customer message carries its sentiment into the core."""
+        if isinstance(command, cmd.AddMessage) and command.author_kind == "customer" and command.sentiment is None:
+            return replace(command, sentiment=sentiment.score(command.body))
+        return command
 
     def fire_due_timers(self, limit: int = 100) -> int:
         """Record every SLA threshold due by now, for at most ``limit`` tickets, in one
@@ -211,11 +203,14 @@ class TicketService:
             pairs: list[tuple[Ticket, Ticket]] = []
             next_due: dict[int, datetime | None] = {}
             for before in uow.tickets.get_many(due, lock=True):
-                after, recorded = self._follow(before, [], SYSTEM)
-                pairs.append((before, after))
-                next_due[before.id] = sla.next_due(after.clocks, self.playbook.calendars)
+                after, recorded, next_due[before.id] = self._follow(uow, before, [], SYSTEM)
+                if after.escalations == before.escalations:
+                    pairs.append((before, after))  # only clocks and counters moved: batched
+                else:
+                    uow.tickets.save(before, after)
                 records += recorded
             uow.tickets.save_clocks(pairs)
             uow.timers.schedule_many(next_due)
             uow.tickets.append_events(records)
+            self._add_messages(uow, records)
             return len(due)

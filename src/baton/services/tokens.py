@@ -23,15 +23,11 @@ def create_token(engine: Engine, agent: str, now: datetime, label: str = "") -> 
     """A new token for ``agent``; only its hash is kept."""
     token = PREFIX + secrets.token_urlsafe(32)
     with writing(engine) as conn:
-        known = conn.execute(
-            select(t.agents.c.name).where(t.agents.c.name == agent, t.agents.c.active)
-        ).first()
+        known = conn.execute(select(t.agents.c.name).where(t.agents.c.name == agent, t.agents.c.active)).first()
         if known is None:
             raise InvalidCommand(f"unknown agent {agent!r}: not in the running playbook")
         conn.execute(
-            insert(t.api_tokens).values(
-                agent=agent, token_hash=token_hash(token), label=label, created_at=now
-            )
+            insert(t.api_tokens).values(agent=agent, token_hash=token_hash(token), label=label, created_at=now)
         )
     return token
 

@@ -187,6 +187,10 @@ def _ticket(row: Row[Any], escalations: tuple[Escalation, ...]) -> Ticket:
         reopen_count=row.reopen_count,
         resolution=row.resolution,
         clocks=tuple(_clock(c) for c in row.sla_clocks),
+        sentiments=tuple(float(v) for v in row.sentiments),
+        last_customer_message=row.last_customer_message,
+        last_progress_at=row.last_progress_at,
+        fired=tuple(row.rules_fired),
     )
 
 
@@ -215,6 +219,10 @@ def _state_values(ticket: Ticket) -> dict[str, Any]:
         "reopen_count": ticket.reopen_count,
         "resolution": ticket.resolution,
         "sla_clocks": [_clock_row(c) for c in ticket.clocks],
+        "sentiments": list(ticket.sentiments),
+        "last_customer_message": ticket.last_customer_message,
+        "last_progress_at": ticket.last_progress_at,
+        "rules_fired": list(ticket.fired),
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "resolved_at": ticket.resolved_at,
@@ -284,9 +292,7 @@ class TicketRepository:
         known = {e.number: e for e in before.escalations}
         for escalation in after.escalations:
             if escalation.number not in known:
-                self.conn.execute(
-                    insert(t.escalations).values(ticket_id=after.id, **_escalation_values(escalation))
-                )
+                self.conn.execute(insert(t.escalations).values(ticket_id=after.id, **_escalation_values(escalation)))
             elif known[escalation.number] != escalation:
                 self.conn.execute(
                     update(t.escalations)
@@ -352,9 +358,7 @@ class TicketRepository:
 
     def events(self, ticket_id: int) -> list[ev.RecordedEvent]:
         rows = self.conn.execute(
-            select(t.ticket_events)
-            .where(t.ticket_events.c.ticket_id == ticket_id)
-            .order_by(t.ticket_events.c.seq)
+            select(t.ticket_events).where(t.ticket_events.c.ticket_id == ticket_id).order_by(t.ticket_events.c.seq)
         )
         return [
             ev.RecordedEvent(
@@ -373,8 +377,7 @@ class TicketRepository:
             select(t.messages).where(t.messages.c.ticket_id == ticket_id).order_by(t.messages.c.number)
         )
         return [
-            Message(r.ticket_id, r.number, r.author_kind, r.author, r.visibility, r.body, r.created_at)
-            for r in rows
+            Message(r.ticket_id, r.number, r.author_kind, r.author, r.visibility, r.body, r.created_at) for r in rows
         ]
 
     def page(
@@ -392,16 +395,12 @@ class TicketRepository:
         if responsible_role is not None:
             query = query.where(t.tickets.c.responsible_role == responsible_role)
         if agent is not None:
-            query = query.where(
-                (t.tickets.c.accountable_agent == agent) | (t.tickets.c.responsible_agent == agent)
-            )
+            query = query.where((t.tickets.c.accountable_agent == agent) | (t.tickets.c.responsible_agent == agent))
         query = query.order_by(t.tickets.c.updated_at.desc(), t.tickets.c.id.desc())
         return list(self.conn.execute(query.limit(limit).offset(offset)))
 
     def event_counts(self) -> Counter[str]:
-        rows = self.conn.execute(
-            select(t.ticket_events.c.type, func.count()).group_by(t.ticket_events.c.type)
-        )
+        rows = self.conn.execute(select(t.ticket_events.c.type, func.count()).group_by(t.ticket_events.c.type))
         return Counter({str(kind): int(n) for kind, n in rows})
 
     def count(self, status: str | None = None) -> int:
@@ -423,9 +422,7 @@ class TimerRepository:
             self.conn.execute(delete(t.sla_timers).where(t.sla_timers.c.ticket_id == ticket_id))
             return
         upsert = (
-            postgresql_insert(t.sla_timers)
-            if self.conn.dialect.name == "postgresql"
-            else sqlite_insert(t.sla_timers)
+            postgresql_insert(t.sla_timers) if self.conn.dialect.name == "postgresql" else sqlite_insert(t.sla_timers)
         ).values(ticket_id=ticket_id, due_at=due_at)
         self.conn.execute(upsert.on_conflict_do_update(index_elements=["ticket_id"], set_={"due_at": due_at}))
 
@@ -441,9 +438,7 @@ class TimerRepository:
                 else sqlite_insert(t.sla_timers)
             )
             self.conn.execute(
-                upsert.on_conflict_do_update(
-                    index_elements=["ticket_id"], set_={"due_at": upsert.excluded.due_at}
-                ),
+                upsert.on_conflict_do_update(index_elements=["ticket_id"], set_={"due_at": upsert.excluded.due_at}),
                 kept,
             )
 
@@ -463,9 +458,7 @@ class TimerRepository:
         return [(int(r.ticket_id), r.due_at) for r in self.conn.execute(self.due_query(now, limit))]
 
     def due_at(self, ticket_id: int) -> datetime | None:
-        return self.conn.execute(
-            select(t.sla_timers.c.due_at).where(t.sla_timers.c.ticket_id == ticket_id)
-        ).scalar()
+        return self.conn.execute(select(t.sla_timers.c.due_at).where(t.sla_timers.c.ticket_id == ticket_id)).scalar()
 
     def earliest(self) -> datetime | None:
         return self.conn.execute(select(func.min(t.sla_timers.c.due_at))).scalar()

@@ -83,16 +83,12 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_tickets_customer_id_customers")
-        ),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name=op.f("fk_tickets_customer_id_customers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tickets")),
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.create_index("ix_tickets_customer_id", ["customer_id"], unique=False)
-        batch_op.create_index(
-            "ix_tickets_status_responsible_agent", ["status", "responsible_agent"], unique=False
-        )
+        batch_op.create_index("ix_tickets_status_responsible_agent", ["status", "responsible_agent"], unique=False)
         batch_op.create_index("ix_tickets_updated_at", ["updated_at"], unique=False)
 
     op.create_table(
@@ -146,9 +142,7 @@ def upgrade() -> None:
             ["playbook_versions.version"],
             name=op.f("fk_ticket_events_playbook_version_playbook_versions"),
         ),
-        sa.ForeignKeyConstraint(
-            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_events_ticket_id_tickets")
-        ),
+        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_events_ticket_id_tickets")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_events")),
         sa.UniqueConstraint("ticket_id", "seq", name="uq_ticket_events_ticket_id_seq"),
     )

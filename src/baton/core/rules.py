@@ -1,0 +1,424 @@
+"""Escalation triggers: rules as data, compiled once into plain closures.
+
+A rule is ``when`` (a ticket event, an SLA threshold, or no progress for a
+business-time span) + ``if`` (all / any / not over field-operator-value) +
+``then`` (actions). Evaluation is pure: the ticket, the events that just happened
+and ``now`` come in; firings (which rule, on which occurrence, with which inputs)
+go out. The service turns their actions into commands."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from baton.core import events as ev
+from baton.core.calendar import Calendar, add_business_time
+from baton.core.ticket import Ticket
+
+# --- what a rule can look at -------------------------------------------------------
+
+ENUM_FIELDS = ("severity", "category", "customer_tier", "status", "channel", "responsible_role")
+TEXT_FIELDS = ("subject", "text", "message")
+NUMBER_FIELDS = (
+    "escalation_level",
+    "failed_attempts",
+    "negative_messages",
+    "sentiment",
+    "sentiment_trend",
+    "escalations",
+    "reopen_count",
+)
+FIELDS = ENUM_FIELDS + TEXT_FIELDS + NUMBER_FIELDS
+FIELD_MEANING = {
+    "severity": "the ticket's severity",
+    "category": "the ticket's category",
+    "customer_tier": "the customer's tier",
+    "status": "the ticket's status",
+    "channel": "the channel it came in by",
+    "responsible_role": "the role responsible now",
+    "subject": "the subject",
+    "text": "subject, first message and the latest customer message",
+    "message": "the message that just arrived (empty if none)",
+    "escalation_level": "the escalation tier (1-4)",
+    "failed_attempts": "resolutions that did not hold (reopens)",
+    "negative_messages": "customer messages scored negative",
+    "sentiment": "the latest customer message's sentiment (-1..1)",
+    "sentiment_trend": "latest customer sentiment minus the average of the earlier ones",
+    "escalations": "escalations so far",
+    "reopen_count": "times reopened",
+}
+OPERATORS = ("equals", "not_equals", "in", "not_in", "contains_any", "regex", "gt", "gte", "lt", "lte")
+
+# --- what can trigger a rule -------------------------------------------------------
+
+EVENT_TRIGGERS: Mapping[str, tuple[type[ev.Event], ...]] = {
+    "ticket_created": (ev.TicketOpened,),
+    "customer_message": (ev.MessageAdded,),
+    "agent_reply": (ev.MessageAdded,),
+    "status_changed": (ev.StatusChanged,),
+    "severity_changed": (ev.SeverityChanged,),
+    "category_changed": (ev.CategoryChanged,),
+    "escalated": (ev.TicketEscalated,),
+    "bounced": (ev.EscalationBounced,),
+    "reopened": (ev.TicketReopened,),
+    "resolved": (ev.TicketResolved,),
+}
+
+
+def matches_trigger(name: str, event: ev.Event) -> bool:
+    if not isinstance(event, EVENT_TRIGGERS[name]):
+        return False
+    if isinstance(event, ev.MessageAdded):
+        wanted = "customer" if name == "customer_message" else "agent"
+        return event.author_kind == wanted and event.visibility == "public"
+    return True
+
+
+@dataclass(frozen=True)
+class EventTrigger:
+    event: str
+
+    def describe(self) -> str:
+        return f"when {self.event.replace('_', ' ')}"
+
+
+@dataclass(frozen=True)
+class SlaTrigger:
+    target: str
+    percent: int
+
+    def describe(self) -> str:
+        point = "is breached" if self.percent >= 100 else f"reaches {self.percent} %"
+        return f"when the {self.target.replace('_', ' ')} SLA {point}"
+
+
+@dataclass(frozen=True)
+class NoProgressTrigger:
+    seconds: int
+    calendar: str
+
+    def describe(self) -> str:
+        return f"after {self.seconds // 60} business minutes ({self.calendar}) without progress"
+
+
+Trigger = EventTrigger | SlaTrigger | NoProgressTrigger
+
+# --- conditions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Compare:
+    field: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class AllOf:
+    parts: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    parts: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class NotThis:
+    part: Condition
+
+
+Condition = Compare | AllOf | AnyOf | NotThis
+Facts = Mapping[str, Any]
+Test = Callable[[Facts], bool]
+
+
+def _words(values: Iterable[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(v.lower()) for v in sorted(values, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
+def compile_condition(condition: Condition) -> Test:
+    """A closure testing the condition on a facts mapping; built once per rule."""
+    match condition:
+        case AllOf(parts):
+            tests = tuple(compile_condition(p) for p in parts)
+            return lambda f: all(t(f) for t in tests)
+        case AnyOf(parts):
+            tests = tuple(compile_condition(p) for p in parts)
+            return lambda f: any(t(f) for t in tests)
+        case NotThis(part):
+            test = compile_condition(part)
+            return lambda f: not test(f)
+        case Compare(field=name, op=op, value=value):
+            return _compare(name, op, value)
+    raise TypeError(f"not a condition: {condition!r}")  # pragma: no cover
+
+
+def _compare(name: str, op: str, value: Any) -> Test:
+    if op == "equals":
+        return lambda f: f[name] == value
+    if op == "not_equals":
+        return lambda f: f[name] != value
+    if op in ("in", "not_in"):
+        choices = frozenset(value)
+        return (lambda f: f[name] in choices) if op == "in" else (lambda f: f[name] not in choices)
+    if op == "contains_any":
+        pattern = _words(value)
+        return lambda f: pattern.search(f[name].lower()) is not None
+    if op == "regex":
+        compiled = re.compile(value, re.IGNORECASE)
+        return lambda f: compiled.search(f[name]) is not None
+    threshold = float(value)
+    return {
+        "gt": lambda f: f[name] > threshold,
+        "gte": lambda f: f[name] >= threshold,
+        "lt": lambda f: f[name] < threshold,
+        "lte": lambda f: f[name] <= threshold,
+    }[op]
+
+
+def fields_of(condition: Condition) -> set[str]:
+    match condition:
+        case AllOf(parts) | AnyOf(parts):
+            return set().union(*(fields_of(p) for p in parts)) if parts else set()
+        case NotThis(part):
+            return fields_of(part)
+        case Compare(field=name):
+            return {name}
+
+
+def describe_condition(condition: Condition) -> str:
+    match condition:
+        case AllOf(parts):
+            return "(" + " and ".join(describe_condition(p) for p in parts) + ")" if parts else "always"
+        case AnyOf(parts):
+            return "(" + " or ".join(describe_condition(p) for p in parts) + ")"
+        case NotThis(part):
+            return f"not {describe_condition(part)}"
+        case Compare(field=name, op=op, value=value):
+            words = {
+                "equals": "is", "not_equals": "is not", "in": "is one of", "not_in": "is none of",
+                "contains_any": "mentions any of", "regex": "matches", "gt": ">", "gte": "≥",
+                "lt": "<", "lte": "≤",
+            }  # fmt: skip
+            shown = ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
+            return f"{name.replace('_', ' ')} {words[op]} {shown}"
+
+
+# --- actions ---------------------------------------------------------------------------
+
+ACTIONS = (
+    "escalate",
+    "set_severity",
+    "set_category",
+    "add_consulted",
+    "add_informed",
+    "notify",
+    "customer_update",
+)
+ACTION_EVENTS: Mapping[str, tuple[str, ...]] = {
+    "escalate": ("escalated",),
+    "set_severity": ("severity_changed",),
+    "set_category": ("category_changed",),
+    "add_consulted": (),
+    "add_informed": (),
+    "notify": (),
+    "customer_update": (),
+}
+"""Which event triggers an action can cause: the edges of the rule graph."""
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        p = self.params
+        match self.kind:
+            case "escalate":
+                return f"{p['kind']} to {p['role']}"
+            case "set_severity":
+                return f"set severity to {p['severity']}"
+            case "set_category":
+                return f"set category to {p['category']}"
+            case "add_consulted" | "add_informed":
+                return f"add {p['role']} as {self.kind.removeprefix('add_')}"
+            case "notify":
+                return f"notify {p['role']}"
+            case "customer_update":
+                minutes = p["follow_up"] // 60
+                return f"send the customer '{p['template']}' promising a follow-up within {minutes} min"
+        return self.kind
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    description: str
+    when: Trigger
+    condition: Condition
+    then: tuple[Action, ...]
+    test: Test = field(compare=False, repr=False, default=lambda f: True)
+
+    def explain(self) -> str:
+        actions = "; ".join(a.describe() for a in self.then)
+        return f"{self.when.describe()}, if {describe_condition(self.condition)}: {actions}"
+
+
+def compiled(rule: Rule) -> Rule:
+    return Rule(rule.name, rule.description, rule.when, rule.condition, rule.then, compile_condition(rule.condition))
+
+
+def rule_cycles(rules: Sequence[Rule]) -> list[list[str]]:
+    """Chains of rules whose actions trigger each other back to the start."""
+    by_event: dict[str, list[str]] = {}
+    for rule in rules:
+        if isinstance(rule.when, EventTrigger):
+            by_event.setdefault(rule.when.event, []).append(rule.name)
+    edges = {
+        rule.name: sorted({n for a in rule.then for e in ACTION_EVENTS[a.kind] for n in by_event.get(e, [])})
+        for rule in rules
+    }
+    cycles: list[list[str]] = []
+    seen: set[frozenset[str]] = set()
+
+    def walk(path: list[str]) -> None:
+        for following in edges[path[-1]]:
+            if following == path[0]:
+                key = frozenset(path)
+                if key not in seen:
+                    seen.add(key)
+                    cycles.append([*path, following])
+            elif following not in path and following > path[0]:
+                walk([*path, following])
+
+    for name in sorted(edges):
+        walk([name])
+    return cycles
+
+
+# --- evaluation ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Firing:
+    rule: Rule
+    occurrence: str
+    inputs: dict[str, Any]
+
+    def event(self) -> ev.RuleFired:
+        return ev.RuleFired(
+            rule=self.rule.name,
+            occurrence=self.occurrence,
+            trigger=self.rule.when.describe(),
+            inputs=self.inputs,
+            actions=[a.describe() for a in self.rule.then],
+        )
+
+
+def facts(ticket: Ticket, event: ev.Event | None = None) -> dict[str, Any]:
+    """Everything a condition may read, for ``ticket`` as it stands after ``event``."""
+    scores = ticket.sentiments
+    earlier = scores[:-1]
+    return {
+        "severity": ticket.severity,
+        "category": ticket.category,
+        "customer_tier": ticket.customer_tier,
+        "status": ticket.status.value,
+        "channel": ticket.channel,
+        "responsible_role": ticket.ownership.responsible_role,
+        "subject": ticket.subject,
+        "text": f"{ticket.subject}\n{ticket.body}\n{ticket.last_customer_message}",
+        "message": event.body if isinstance(event, ev.MessageAdded) else "",
+        "escalation_level": ticket.escalation_level,
+        "failed_attempts": ticket.reopen_count,
+        "negative_messages": ticket.negative_messages,
+        "sentiment": scores[-1] if scores else 0.0,
+        "sentiment_trend": scores[-1] - sum(earlier) / len(earlier) if earlier else 0.0,
+        "escalations": len(ticket.escalations),
+        "reopen_count": ticket.reopen_count,
+    }
+
+
+def _inputs(rule: Rule, known: Mapping[str, Any]) -> dict[str, Any]:
+    shown = {}
+    for name in sorted(fields_of(rule.condition)):
+        value = known[name]
+        shown[name] = value[:200] if isinstance(value, str) else value
+    return shown
+
+
+def _occurrence(rule: Rule, seq: int, event: ev.Event) -> str | None:
+    """The occurrence ``event`` is for ``rule``'s trigger, or None if it is not one."""
+    match rule.when, event:
+        case EventTrigger(event=name), _ if matches_trigger(name, event):
+            return f"event:{seq}"
+        case SlaTrigger(target=target, percent=percent), ev.SlaThresholdReached() if (
+            event.target == target and event.percent == percent
+        ):
+            return f"sla:{target}:{event.cycle}:{percent}"
+        case SlaTrigger(target=target, percent=100), ev.SlaBreached() if event.target == target:
+            return f"sla:{target}:{event.cycle}:100"
+    return None
+
+
+def no_progress_due(rule: Rule, ticket: Ticket, calendars: Mapping[str, Calendar]) -> datetime | None:
+    """When ``rule`` (a no-progress rule) falls due on ``ticket``, unless already fired."""
+    when = rule.when
+    if not isinstance(when, NoProgressTrigger) or ticket.last_progress_at is None:
+        return None
+    if not ticket.status.is_active or ticket.status.value == "pending_customer":
+        return None
+    if f"{rule.name}:{_progress_key(ticket)}" in ticket.fired:
+        return None
+    return add_business_time(ticket.last_progress_at, timedelta(seconds=when.seconds), calendars[when.calendar])
+
+
+def _progress_key(ticket: Ticket) -> str:
+    assert ticket.last_progress_at is not None
+    return f"stalled:{ticket.last_progress_at.isoformat()}"
+
+
+def due_firings(
+    rules: Sequence[Rule],
+    ticket: Ticket,
+    happened: Sequence[tuple[int, ev.Event]],
+    now: datetime,
+    calendars: Mapping[str, Calendar],
+    include_time: bool = True,
+) -> list[Firing]:
+    """The rules that fire now: on the events just recorded (with their sequence
+    numbers), and, with ``include_time``, the no-progress rules already due. A rule
+    fires at most once per occurrence."""
+    firings: list[Firing] = []
+    fired = set(ticket.fired)
+    known: dict[str, Any] | None = None
+    for seq, event in happened:
+        event_facts: dict[str, Any] | None = None
+        for rule in rules:
+            occurrence = _occurrence(rule, seq, event)
+            if occurrence is None or f"{rule.name}:{occurrence}" in fired:
+                continue
+            event_facts = event_facts or facts(ticket, event)
+            if rule.test(event_facts):
+                fired.add(f"{rule.name}:{occurrence}")
+                firings.append(Firing(rule, occurrence, _inputs(rule, event_facts)))
+    if include_time:
+        for rule in rules:
+            due = no_progress_due(rule, ticket, calendars)
+            if due is None or due > now:
+                continue
+            known = known or facts(ticket)
+            if rule.test(known):
+                firings.append(Firing(rule, _progress_key(ticket), _inputs(rule, known)))
+    return firings
+
+
+def next_rule_due(rules: Sequence[Rule], ticket: Ticket, calendars: Mapping[str, Calendar]) -> datetime | None:
+    dues = [d for rule in rules if (d := no_progress_due(rule, ticket, calendars)) is not None]
+    return min(dues, default=None)
