@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import business_time, timer_sweep
+from bench import audit, business_time, timer_sweep
 
-BENCHES = {"business-time": business_time.main, "timer-sweep": timer_sweep.main}
+BENCHES = {"business-time": business_time.main, "timer-sweep": timer_sweep.main, "audit": audit.main}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(BENCHES)

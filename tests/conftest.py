@@ -104,9 +104,28 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
+@pytest.fixture(scope="session")
+def playbook_without_triggers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example playbook less its trigger rules: for tests of the foundation, whose
+    tickets must not be moved by a rule."""
+    import yaml
+
+    data = yaml.safe_load(EXAMPLE_PLAYBOOK.read_text(encoding="utf-8"))
+    data.pop("rules")
+    path = tmp_path_factory.mktemp("playbook") / "no-triggers.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
 @pytest.fixture
-def baton(database_url: str, clock: FixedClock) -> Iterator[Baton]:
-    app = build(Settings(database_url=database_url, playbook=EXAMPLE_PLAYBOOK), clock)
+def playbook_path(playbook_without_triggers: Path) -> Path:
+    """Which playbook the `baton` fixture runs; trigger tests override it."""
+    return playbook_without_triggers
+
+
+@pytest.fixture
+def baton(database_url: str, clock: FixedClock, playbook_path: Path) -> Iterator[Baton]:
+    app = build(Settings(database_url=database_url, playbook=playbook_path), clock)
     yield app
     app.engine.dispose()
 
@@ -131,9 +150,9 @@ def auth(baton: Baton) -> Callable[[str], dict[str, str]]:
 
 
 @pytest.fixture
-def postgres_baton(postgres_database: str, clock: FixedClock) -> Iterator[Baton]:
+def postgres_baton(postgres_database: str, clock: FixedClock, playbook_path: Path) -> Iterator[Baton]:
     """The application on PostgreSQL alone, for what only PostgreSQL can show."""
     empty_postgres(postgres_database)
-    app = build(Settings(database_url=postgres_database, playbook=EXAMPLE_PLAYBOOK), clock)
+    app = build(Settings(database_url=postgres_database, playbook=playbook_path), clock)
     yield app
     app.engine.dispose()

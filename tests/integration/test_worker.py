@@ -11,6 +11,7 @@ import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select, text
@@ -130,8 +131,8 @@ def test_a_due_timer_sweep_reads_only_due_rows_through_the_index(baton):
         assert len(TimerRepository(conn).claim_due(now + timedelta(minutes=100), 500)) == 100
 
 
-def _spawn_worker(database_url: str, *args: str) -> subprocess.Popen[str]:
-    env = os.environ | {"BATON_DATABASE_URL": database_url}
+def _spawn_worker(database_url: str, playbook: Path, *args: str) -> subprocess.Popen[str]:
+    env = os.environ | {"BATON_DATABASE_URL": database_url, "BATON_PLAYBOOK": str(playbook)}
     return subprocess.Popen(
         [sys.executable, "-m", "baton.cli.main", "worker", "--interval", "0.1", *args],
         env=env,
@@ -164,9 +165,9 @@ def _pending(baton) -> int:
 EVERY_THRESHOLD = {(target, p) for target in ("first_response", "resolution") for p in (50, 80, 100)}
 
 
-def test_a_worker_killed_mid_sweep_and_restarted_loses_and_duplicates_nothing(baton, database_url):
+def test_a_worker_killed_mid_sweep_and_restarted_loses_and_duplicates_nothing(baton, database_url, playbook_path):
     ids = _open_many(baton, 240)
-    worker = _spawn_worker(database_url, "--batch", "20")
+    worker = _spawn_worker(database_url, playbook_path, "--batch", "20")
     deadline = time.monotonic() + 60
     while not _threshold_counts(baton) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -175,7 +176,7 @@ def test_a_worker_killed_mid_sweep_and_restarted_loses_and_duplicates_nothing(ba
     assert worker.returncode == -signal.SIGKILL
     before_restart = _threshold_counts(baton)
     assert 0 < len({key[0] for key in before_restart}) < len(ids), "the kill should land mid-way"
-    again = _spawn_worker(database_url, "--batch", "20", "--once")
+    again = _spawn_worker(database_url, playbook_path, "--batch", "20", "--once")
     out, _ = again.communicate(timeout=120)
     assert again.returncode == 0, out
     counts = _threshold_counts(baton)
@@ -186,10 +187,10 @@ def test_a_worker_killed_mid_sweep_and_restarted_loses_and_duplicates_nothing(ba
 
 
 @pytest.mark.postgres
-def test_two_workers_on_postgres_never_fire_one_timer_twice(postgres_baton, postgres_database):
+def test_two_workers_on_postgres_never_fire_one_timer_twice(postgres_baton, postgres_database, playbook_path):
     baton = postgres_baton
     ids = _open_many(baton, 300)
-    workers = [_spawn_worker(postgres_database, "--batch", "5", "--once") for _ in range(2)]
+    workers = [_spawn_worker(postgres_database, playbook_path, "--batch", "5", "--once") for _ in range(2)]
     outputs = [w.communicate(timeout=180)[0] for w in workers]
     assert [w.returncode for w in workers] == [0, 0], outputs
     fired = [int(o.rsplit("fired timers on ", 1)[1].split()[0]) for o in outputs]

@@ -70,8 +70,21 @@ def playbook_check(file: Annotated[Path, typer.Argument(help="The playbook YAML 
         f"{file}: ok — {playbook.name}, version {playbook.version}: "
         f"{len(playbook.roles)} roles, {len(playbook.agents)} agents, "
         f"{len(playbook.categories)} categories, {len(playbook.calendars)} calendars, "
-        f"{len(playbook.sla_policies)} SLA policies"
+        f"{len(playbook.sla_policies)} SLA policies, {len(playbook.rules)} trigger rules"
     )
+
+
+@playbook_app.command("explain")
+def playbook_explain(file: Annotated[Path, typer.Argument(help="The playbook YAML file.")]) -> None:
+    """List the trigger rules with their plain-language meaning."""
+    try:
+        playbook = load_playbook(file)
+    except PlaybookError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"{playbook.name}, version {playbook.version}: {len(playbook.rules)} trigger rules\n")
+    for number, rule in enumerate(playbook.rules, 1):
+        typer.echo(f"{number}. {rule.name}: {rule.description}")
+        typer.echo(f"   {rule.explain()}\n")
 
 
 @token_app.command("create")
@@ -150,6 +163,10 @@ def demo(
     summary = simulate(baton.engine, baton.playbook, days=days, seed=seed, end=last_day)
     typer.echo(summary)
 
+
+from baton.cli.analytics import register as _register_analytics  # noqa: E402, I001
+
+_register_analytics(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

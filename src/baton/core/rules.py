@@ -419,6 +419,10 @@ def due_firings(
     return firings
 
 
-def next_rule_due(rules: Sequence[Rule], ticket: Ticket, calendars: Mapping[str, Calendar]) -> datetime | None:
-    dues = [d for rule in rules if (d := no_progress_due(rule, ticket, calendars)) is not None]
+def next_rule_due(
+    rules: Sequence[Rule], ticket: Ticket, now: datetime, calendars: Mapping[str, Calendar]
+) -> datetime | None:
+    """The next no-progress rule to fall due after ``now``. One already due either fired
+    just now or its condition did not hold; a later command looks at it again."""
+    dues = [d for rule in rules if (d := no_progress_due(rule, ticket, calendars)) is not None and d > now]
     return min(dues, default=None)

@@ -27,6 +27,8 @@ ENUM_VALUES = {
     "responsible_role": "roles",
     "channel": "channels",
 }
+OWNER = "owner"
+"""In `notify`, the role responsible for the ticket when the rule fires."""
 STATUSES = ("new", "open", "pending_customer", "pending_internal", "resolved", "closed")
 
 
@@ -221,6 +223,8 @@ def _action(
         return None if role is None else r.Action(kind, {"role": role})
     if kind == "notify":
         spec = value if isinstance(value, Mapping) else {"role": value}
+        if spec.get("role") == OWNER:
+            return r.Action(kind, {"role": OWNER, "message": str(spec.get("message", ""))})
         role = _role(spec.get("role"), where, playbook, problems)
         return None if role is None else r.Action(kind, {"role": role, "message": str(spec.get("message", ""))})
     if kind in ("set_severity", "set_category"):

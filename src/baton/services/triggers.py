@@ -98,7 +98,7 @@ class Follower:
     def next_due(self, ticket: Ticket) -> datetime | None:
         dues = [
             sla.next_due(ticket.clocks, self.playbook.calendars),
-            rules.next_rule_due(self.playbook.rules, ticket, self.playbook.calendars),
+            rules.next_rule_due(self.playbook.rules, ticket, self.now, self.playbook.calendars),
         ]
         return min((d for d in dues if d is not None), default=None)
 
@@ -119,7 +119,8 @@ class Follower:
             case "add_consulted" | "add_informed":
                 command = cmd.AddParticipant(action.kind.removeprefix("add_"), p["role"])
             case "notify":
-                command = cmd.Notify(p["role"], p["message"] or why)
+                role = ticket.ownership.responsible_role if p["role"] == "owner" else p["role"]
+                command = cmd.Notify(role, p["message"] or why)
             case "customer_update":
                 body = self._render(ticket, p["template"], p["follow_up"], p["calendar"])
                 command = cmd.AddMessage(body, "public", "system", "Baton")
