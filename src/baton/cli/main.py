@@ -164,7 +164,7 @@ def demo(
     typer.echo(summary)
 
 
-from baton.cli.analytics import register as _register_analytics  # noqa: E402, I001
+from baton.cli.analytics import register as _register_analytics  # noqa: E402
 
 _register_analytics(app)
 

@@ -144,7 +144,7 @@ PROGRESS = (
 
 def _is_progress(event: ev.Event) -> bool:
     if isinstance(event, ev.MessageAdded):
-        return event.author_kind != "customer"
+        return event.author_kind == "agent"  # an automatic update is not progress
     return isinstance(event, PROGRESS)
 
 

@@ -100,6 +100,12 @@ def _pick(rng: Random, weighted: Sequence[tuple[T, int]]) -> T:
     return rng.choices(items, weights=[weight for _, weight in weighted])[0]
 
 
+def _receiver(outcome: Outcome, fallback: str) -> str:
+    """Who received the ticket's latest escalation (the fallback if it has none)."""
+    escalations = outcome.ticket.escalations
+    return escalations[-1].to_agent if escalations else fallback
+
+
 def _note(s: Scenario, extra: str = "") -> dict[str, str]:
     return {
         "summary": s.subject,
@@ -133,10 +139,21 @@ def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contac
         ),
     )
     tid = opened.ticket.id
-    frontline = opened.ticket.ownership.responsible_agent
+    frontline = opened.ticket.ownership.accountable_agent
 
     def do(actor: str, command: cmd.TicketCommand) -> Action:
-        return lambda: svc.execute(actor, tid, command)
+        """The step; if the ticket has moved on (a rule got there first), the story
+        goes on from the ticket as it is."""
+
+        def act() -> Outcome:
+            try:
+                return svc.execute(actor, tid, command)
+            except DomainError as exc:
+                sim.stats[f"refused: {type(exc).__name__}"] += 1
+                with read_only(svc.engine) as uow:
+                    return Outcome(uow.tickets.get(tid), [])
+
+        return act
 
     urgent = severity in ("critical", "high")
     first_reply = sim.minutes(3, 40) if urgent else sim.minutes(10, 180)
@@ -194,7 +211,7 @@ def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contac
                 ),
             ),
         )
-        helper = assisted.ticket.escalations[-1].to_agent
+        helper = _receiver(assisted, frontline)
         yield (
             sim.minutes(20, 240),
             do(
@@ -222,8 +239,8 @@ def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contac
                 ),
             ),
         )
-        receiver = handed.ticket.escalations[-1].to_agent
-        if rng.random() < 0.15:
+        receiver = _receiver(handed, frontline)
+        if handed.ticket.escalations and rng.random() < 0.15:
             yield (
                 sim.minutes(20, 180),
                 do(
@@ -257,7 +274,7 @@ def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contac
                     ),
                 ),
             )
-            receiver = handed.ticket.escalations[-1].to_agent
+            receiver = _receiver(handed, frontline)
         owner = receiver
         yield (
             sim.minutes(20, 300),
@@ -279,7 +296,7 @@ def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contac
                     ),
                 ),
             )
-            owner = deeper.ticket.escalations[-1].to_agent
+            owner = _receiver(deeper, owner)
         yield (
             sim.minutes(30, 600),
             do(

@@ -1,0 +1,177 @@
+"""Escalation triggers end to end, on SQLite and PostgreSQL: each kind of trigger
+through the API or the worker, with the firing recorded and explained."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from baton.core import commands as cmd
+from baton.core import rules as r
+from baton.core.events import RuleFired
+from baton.services.tickets import NewCustomer, NewTicket
+from baton.services.unit_of_work import read_only
+from baton.settings import EXAMPLE_PLAYBOOK
+
+
+@pytest.fixture
+def playbook_path() -> Path:
+    return EXAMPLE_PLAYBOOK  # the shipped playbook, triggers and all
+
+
+def ticket(**overrides: object) -> NewTicket:
+    values: dict[str, object] = {
+        "subject": "Date filter shows last month",
+        "body": "'This month' shows October's numbers.",
+        "severity": "medium",
+        "category": "bug",
+        "channel": "email",
+        "customer": NewCustomer("Cedar Lane Foods", "business"),
+        "agent": "amara",
+    }
+    values.update(overrides)
+    return NewTicket(**values)  # type: ignore[arg-type]
+
+
+def trail(baton, ticket_id: int) -> list:
+    with read_only(baton.engine) as uow:
+        return uow.tickets.events(ticket_id)
+
+
+def firings(baton, ticket_id: int) -> list[RuleFired]:
+    return [rec.event for rec in trail(baton, ticket_id) if isinstance(rec.event, RuleFired)]
+
+
+def test_a_duplicate_charge_is_handed_to_billing_on_arrival_with_the_reason_on_record(client, auth, baton):
+    created = client.post(
+        "/api/v1/tickets",
+        json={
+            "subject": "We were charged twice for November",
+            "body": "Our card shows two charges of $1,480. Please refund one.",
+            "severity": "medium",
+            "category": "billing",
+            "customer": {"name": "Cedar Lane Foods", "tier": "business"},
+            "agent": "amara",
+        },
+        headers=auth("amara"),
+    ).json()
+    assert created["ownership"]["responsible_role"] == "billing-specialist"
+    assert created["ownership"]["accountable_agent"] == "amara"  # the agent keeps the customer
+    escalation = created["escalations"][0]
+    assert escalation["requested_by"] == "baton"
+    assert escalation["reason"].startswith("rule duplicate-charge-to-billing:")
+    assert "duplicate-charge-to-billing" in escalation["note"]["steps_tried"]
+    events = client.get(f"/api/v1/tickets/{created['id']}/events", headers=auth("amara")).json()
+    fired = next(e for e in events if e["type"] == "RuleFired")
+    assert fired["data"]["rule"] == "duplicate-charge-to-billing"
+    assert fired["playbook_version"] == baton.playbook.version
+    assert fired["data"]["inputs"]["category"] == "billing"
+    assert "charged twice" in fired["data"]["inputs"]["text"].lower()
+    thread = client.get(f"/api/v1/tickets/{created['id']}/messages", headers=auth("amara")).json()
+    update = thread[-1]
+    assert update["author_kind"] == "system" and update["visibility"] == "public"
+    assert "Billing Specialist" in update["body"] and "within 4 business hours" in update["body"]
+    assert "Monday 16 November, 13:00 GMT" in update["body"]  # 4 business hours after 09:00
+
+
+def test_an_enterprise_critical_ticket_skips_tier_1_and_the_lead_is_told(baton):
+    opened = baton.tickets.open(
+        "amara", ticket(severity="critical", category="api", customer=NewCustomer("Helios", "enterprise"))
+    ).ticket
+    assert (opened.ownership.responsible_role, opened.escalation_level) == ("api-engineer-oncall", 3)
+    kinds = [rec.event.type for rec in trail(baton, opened.id)]
+    assert "RoleNotified" in kinds
+    assert [f.rule for f in firings(baton, opened.id)] == ["enterprise-critical-skips-tier-1"]
+
+
+def test_security_words_bring_in_the_security_team_and_a_rule_never_fires_twice(baton):
+    opened = baton.tickets.open("amara", ticket(body="We think our account was hacked last night.")).ticket
+    assert opened.ownership.responsible_role == "security-team" and opened.severity == "critical"
+    baton.tickets.execute("amara", opened.id, cmd.AddMessage("Looking into it with security now."))
+    assert [f.rule for f in firings(baton, opened.id)] == ["security-words-on-arrival"]
+
+
+def test_three_frustrated_replies_bring_in_the_support_lead(baton, clock):
+    opened = baton.tickets.open("amara", ticket()).ticket
+    replies = [
+        "Thanks for the quick answer!",
+        "This is still broken and it is really frustrating.",
+        "Still wrong numbers. Our board saw them. Unacceptable.",
+        "We cannot work like this, it is broken again!",
+    ]
+    for text in replies:
+        clock.advance(timedelta(minutes=10))
+        baton.tickets.execute("intake", opened.id, cmd.AddMessage(text, author_kind="customer", author="Sam Patel"))
+    with read_only(baton.engine) as uow:
+        now = uow.tickets.get(opened.id)
+    assert now.negative_messages == 3
+    fired = firings(baton, opened.id)
+    assert [f.rule for f in fired] == ["frustrated-customer-lead-assist"]
+    assert fired[0].inputs == {"negative_messages": 3}
+    assert [p.agent for p in now.ownership.consulted] == ["priya"]
+
+
+def test_two_failed_resolutions_go_to_tier_2(baton):
+    opened = baton.tickets.open("amara", ticket()).ticket
+    for attempt in range(2):
+        baton.tickets.execute("amara", opened.id, cmd.Resolve(f"Fix attempt {attempt + 1}"))
+        baton.tickets.execute("amara", opened.id, cmd.Reopen("The customer says it is not fixed"))
+    with read_only(baton.engine) as uow:
+        now = uow.tickets.get(opened.id)
+    assert now.ownership.responsible_role == "product-specialist" and now.escalation_level == 2
+    assert [f.rule for f in firings(baton, opened.id)] == ["two-failed-attempts-to-tier-2"]
+
+
+def test_sla_thresholds_fire_rules_through_the_worker(baton, clock):
+    opened = baton.tickets.open("amara", ticket(severity="medium")).ticket
+    baton.tickets.execute("amara", opened.id, cmd.AddMessage("We're on it."))
+    # medium: 30 business hours to resolve on emea-business (08:00-18:00): 50 % is 15 h.
+    clock.set(clock.now().replace(hour=8) + timedelta(days=1, hours=6))  # Tuesday 14:00: 15 h gone
+    baton.tickets.fire_due_timers()
+    assert [f.rule for f in firings(baton, opened.id)] == ["resolution-half-way-notify-owner"]
+    notified = [rec.event for rec in trail(baton, opened.id) if rec.event.type == "RoleNotified"]
+    assert notified[0].role == "frontline"  # type: ignore[attr-defined]
+    clock.set(clock.now() + timedelta(days=1, hours=2))  # Wednesday 16:00: 24 h = 80 %
+    baton.tickets.fire_due_timers()
+    assert [f.rule for f in firings(baton, opened.id)][-1] == "resolution-at-risk-lead-assist"
+    with read_only(baton.engine) as uow:
+        assert "support-lead" in [p.role for p in uow.tickets.get(opened.id).ownership.consulted]
+
+
+def test_a_stuck_urgent_ticket_is_flagged_once_per_stall_by_the_worker(baton, clock):
+    opened = baton.tickets.open("amara", ticket(severity="high")).ticket
+    baton.tickets.execute("amara", opened.id, cmd.AddMessage("Investigating."))
+    clock.advance(timedelta(minutes=44))
+    baton.tickets.fire_due_timers()
+    assert "stuck-urgent-ticket" not in [f.rule for f in firings(baton, opened.id)]
+    clock.advance(timedelta(minutes=2))
+    baton.tickets.fire_due_timers()
+    clock.advance(timedelta(minutes=50))
+    baton.tickets.fire_due_timers()
+    assert [f.rule for f in firings(baton, opened.id)].count("stuck-urgent-ticket") == 1
+    baton.tickets.execute("amara", opened.id, cmd.AddMessage("Found the cause, fixing."))  # progress
+    clock.advance(timedelta(minutes=46))
+    baton.tickets.fire_due_timers()
+    assert [f.rule for f in firings(baton, opened.id)].count("stuck-urgent-ticket") == 2
+
+
+def test_rules_that_keep_triggering_each_other_are_stopped_and_recorded(baton):
+    """The playbook check refuses such cycles; this shows the run-time guard behind it."""
+    flip = r.compiled(
+        r.Rule("flip", "", r.EventTrigger("severity_changed"), r.Compare("severity", "equals", "high"),
+               (r.Action("set_severity", {"severity": "critical"}),))
+    )  # fmt: skip
+    flop = r.compiled(
+        r.Rule("flop", "", r.EventTrigger("severity_changed"), r.Compare("severity", "equals", "critical"),
+               (r.Action("set_severity", {"severity": "high"}),))
+    )  # fmt: skip
+    baton.playbook = replace(baton.playbook, rules=(flip, flop))
+    service = type(baton.tickets)(baton.engine, baton.playbook, baton.clock)
+    opened = service.open("amara", ticket()).ticket
+    service.execute("amara", opened.id, cmd.ChangeSeverity("high"))
+    kinds = [rec.event.type for rec in trail(baton, opened.id)]
+    assert kinds.count("RuleFired") == 4
+    assert kinds[-1] == "RuleChainStopped"
