@@ -12,6 +12,7 @@ import pytest
 from baton.core import commands as cmd
 from baton.core import rules as r
 from baton.core.events import RuleFired
+from baton.core.playbook import EscalationKind
 from baton.services.tickets import NewCustomer, NewTicket
 from baton.services.unit_of_work import read_only
 from baton.settings import EXAMPLE_PLAYBOOK
@@ -175,3 +176,43 @@ def test_rules_that_keep_triggering_each_other_are_stopped_and_recorded(baton):
     kinds = [rec.event.type for rec in trail(baton, opened.id)]
     assert kinds.count("RuleFired") == 4
     assert kinds[-1] == "RuleChainStopped"
+
+
+def test_a_backtest_reports_what_a_new_rule_would_have_done_and_writes_nothing(client, auth, baton, clock):
+    """A history made without triggers, then a playbook whose billing rule is backtested."""
+    import yaml
+
+    h = auth("amara")
+    quiet = replace(baton.playbook, rules=())
+    service = type(baton.tickets)(baton.engine, quiet, clock)
+    charged = service.open("amara", ticket(subject="Charged twice", body="We were charged twice.", category="billing"))
+    service.open("amara", ticket(subject="Invoice address", body="Please change the address.", category="billing"))
+    clock.advance(timedelta(hours=3))
+    note = {"summary": "s", "steps_tried": "t", "error_messages": "e", "configuration": "c", "desired_outcome": "d"}
+    service.execute(
+        "amara", charged.ticket.id, cmd.Escalate(EscalationKind.HANDOFF, "billing-specialist", "refund", note)
+    )
+    with read_only(baton.engine) as uow:
+        before = uow.tickets.event_counts()
+
+    candidate = yaml.safe_dump(yaml.safe_load(EXAMPLE_PLAYBOOK.read_text()))
+    report = client.post("/api/v1/playbook/backtest", json={"playbook": candidate, "since_days": 30}, headers=h).json()
+    billing = next(x for x in report["rules"] if x["rule"] == "duplicate-charge-to-billing")
+    assert report["tickets"] == 2
+    assert billing == billing | {"tickets": 1, "escalated_by_hand_later": 1, "median_hours_saved": 3.0}
+    with read_only(baton.engine) as uow:
+        assert uow.tickets.event_counts() == before  # nothing written
+
+    broken = client.post("/api/v1/playbook/backtest", json={"playbook": "rules: [", "since_days": 30}, headers=h)
+    assert broken.status_code == 422 and broken.json()["errors"][0]["field"].startswith("playbook")
+
+
+def test_rule_health_counts_firings_escalations_and_bounces(client, auth, baton):
+    created = baton.tickets.open("amara", ticket(subject="Charged twice", body="Charged twice!", category="billing"))
+    receiver = created.ticket.escalations[0].to_agent
+    baton.tickets.execute(receiver, created.ticket.id, cmd.Bounce(1, ("card statement",)))
+    baton.tickets.execute("amara", created.ticket.id, cmd.Resolve("Refunded"))
+    health = client.get("/api/v1/rules/health", headers=auth("amara")).json()
+    billing = next(x for x in health["rules"] if x["rule"] == "duplicate-charge-to-billing")
+    assert billing == billing | {"firings": 1, "escalations": 1, "bounced": 1, "bounce_rate": 1.0}
+    assert billing["median_hours_to_resolve_after_firing"] == 0.0

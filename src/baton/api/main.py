@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from baton.api import directory, metrics, problems, tickets
+from baton.api import directory, metrics, problems, rules, tickets
 from baton.api.limits import BodyLimit
 from baton.app import Baton
 
@@ -23,6 +23,7 @@ def create_app(baton: Baton) -> FastAPI:
     app.include_router(tickets.router, prefix="/api/v1")
     app.include_router(directory.router, prefix="/api/v1")
     app.include_router(metrics.router, prefix="/api/v1")
+    app.include_router(rules.router, prefix="/api/v1")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
