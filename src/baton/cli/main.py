@@ -205,6 +205,10 @@ def demo(
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Do nothing when the database already has tickets.")
     ] = False,
+    triggers_for: Annotated[
+        int,
+        typer.Option(min=0, help="The playbook's trigger rules run for the last N days only, as if just switched on."),
+    ] = 30,
 ) -> None:
     """Fill the database with a simulated support history, driven through the real services."""
     from baton.demo.simulate import simulate
@@ -220,7 +224,7 @@ def demo(
     if existing and if_empty:
         typer.echo(f"demo data skipped: the database already holds {existing} tickets")
         return
-    summary = simulate(baton.engine, baton.playbook, days=days, seed=seed, end=last_day)
+    summary = simulate(baton.engine, baton.playbook, days=days, seed=seed, end=last_day, triggers_for=triggers_for)
     typer.echo(summary)
 
 

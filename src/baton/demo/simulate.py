@@ -9,7 +9,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from random import Random
 from typing import TypeVar
@@ -21,6 +21,7 @@ from baton.core.errors import DomainError
 from baton.core.playbook import EscalationKind, Playbook
 from baton.demo.scenarios import CONTACTS, CUSTOMERS, SCENARIOS, Scenario
 from baton.services.clock import FixedClock
+from baton.services.playbooks import install_playbook
 from baton.services.tickets import NewCustomer, NewTicket, Outcome, TicketService
 from baton.services.unit_of_work import read_only
 
@@ -54,6 +55,16 @@ class Simulation:
     queue: list[tuple[datetime, int, Story, Action]] = field(default_factory=list)
     counter: int = 0
     stats: Counter[str] = field(default_factory=Counter)
+    before_triggers: TicketService | None = None
+    """The service without trigger rules, used until ``triggers_from``."""
+    triggers_from: datetime | None = None
+
+    @property
+    def now_serving(self) -> TicketService:
+        """The service as configured at the simulated moment."""
+        if self.before_triggers is not None and self.triggers_from and self.clock.now() < self.triggers_from:
+            return self.before_triggers
+        return self.service
 
     def schedule(self, at: datetime, story: Story, action: Action) -> None:
         if at <= self.horizon:
@@ -72,7 +83,7 @@ class Simulation:
             if due is None or due > at:
                 return
             self.clock.set(max(due, self.clock.now()))
-            self.service.fire_due_timers(limit=1000)
+            self.now_serving.fire_due_timers(limit=1000)
 
     def run(self) -> None:
         while self.queue:
@@ -117,11 +128,11 @@ def _note(s: Scenario, extra: str = "") -> dict[str, str]:
 
 
 def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contact: str) -> Story:
-    svc, rng, pb = sim.service, sim.rng, sim.playbook
+    rng, pb = sim.rng, sim.playbook
     severity = _pick(rng, s.severities)
     opened = yield (
         timedelta(0),
-        lambda: svc.open(
+        lambda: sim.now_serving.open(
             INTAKE,
             NewTicket(
                 subject=s.subject,
@@ -147,10 +158,10 @@ def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contac
 
         def act() -> Outcome:
             try:
-                return svc.execute(actor, tid, command)
+                return sim.now_serving.execute(actor, tid, command)
             except DomainError as exc:
                 sim.stats[f"refused: {type(exc).__name__}"] += 1
-                with read_only(svc.engine) as uow:
+                with read_only(sim.service.engine) as uow:
                     return Outcome(uow.tickets.get(tid), [])
 
         return act
@@ -355,8 +366,20 @@ def _arrivals(rng: Random, day: date) -> list[datetime]:
     return sorted(times)
 
 
-def simulate(engine: Engine, playbook: Playbook, *, days: int, seed: int, end: date | None = None) -> str:
-    """Run the simulation into ``engine``; returns a one-paragraph summary."""
+def simulate(
+    engine: Engine,
+    playbook: Playbook,
+    *,
+    days: int,
+    seed: int,
+    end: date | None = None,
+    triggers_for: int | None = 30,
+) -> str:
+    """Run the simulation into ``engine``; returns a one-paragraph summary.
+
+    The team switched the playbook's trigger rules on ``triggers_for`` days before the
+    end (None: from the start), so the history has a stretch without them for a
+    backtest to compare against."""
     last = end or (datetime.now(UTC).date() - timedelta(days=1))
     first = last - timedelta(days=days - 1)
     clock = FixedClock(datetime.combine(first, time(0), UTC))
@@ -368,6 +391,12 @@ def simulate(engine: Engine, playbook: Playbook, *, days: int, seed: int, end: d
         rng=rng,
         horizon=datetime.combine(last, time(23, 59, 59), UTC),
     )
+    if triggers_for is not None and playbook.rules and triggers_for < days:
+        quiet = replace(playbook, rules=(), version=f"{playbook.version}~no-triggers")
+        note = f"playbook {playbook.version} with its trigger rules switched off"
+        install_playbook(engine, quiet, note, clock.now())
+        sim.before_triggers = TicketService(engine, quiet, clock)
+        sim.triggers_from = datetime.combine(last - timedelta(days=triggers_for - 1), time(0), UTC)
     scenarios = [(s, w) for s, w in SCENARIOS if s.category in playbook.categories]
     for offset in range(days):
         for at in _arrivals(rng, first + timedelta(days=offset)):

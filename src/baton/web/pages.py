@@ -92,6 +92,19 @@ def describe(event: ev.Event) -> str:
                 f"tier {event.from_tier}) → {event.to_agent} ({event.to_role}, tier {event.to_tier}); "
                 f"reason: {event.reason}"
             )
+        case ev.RuleFired():
+            inputs = ", ".join(f"{k}={v!r}" for k, v in event.inputs.items()) or "no conditions"
+            return f"rule {event.rule} fired {event.trigger}, on {inputs}: {'; '.join(event.actions)}"
+        case ev.RuleActionRefused():
+            return f"rule {event.rule} could not {event.action}: {event.reason}"
+        case ev.RuleChainStopped():
+            return f"stopped rules {', '.join(event.rules)}: {event.reason}"
+        case ev.RoleNotified():
+            return f"notified {event.role}: {event.message}"
+        case ev.CategoryChanged():
+            return f"category {event.previous} → {event.category}"
+        case ev.CustomerTierChanged():
+            return f"customer tier {event.previous} → {event.customer_tier}"
         case ev.SlaClockStarted():
             return f"{event.target.replace('_', ' ')} clock started: {event.policy}, {event.calendar}"
         case ev.SlaThresholdReached():
