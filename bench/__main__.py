@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import audit, business_time, timer_sweep
+from bench import audit, business_time, rules, timer_sweep
 
-BENCHES = {"business-time": business_time.main, "timer-sweep": timer_sweep.main, "audit": audit.main}
+BENCHES = {
+    "business-time": business_time.main,
+    "timer-sweep": timer_sweep.main,
+    "rules": rules.main,
+    "audit": audit.main,
+}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(BENCHES)
