@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from baton.core import events as ev
-from baton.core import rules as r
+from baton.core import firing as f
 from baton.core.playbook import Playbook
 from baton.core.ticket import Ticket, evolve, open_from
 
@@ -62,13 +62,13 @@ def _first_firings(playbook: Playbook, history: History) -> dict[str, datetime]:
         if index:
             ticket = evolve(ticket, record.event, record.actor, record.at)
         probe = replace(ticket, fired=tuple(fired))
-        for firing in r.due_firings(playbook.rules, probe, [(record.seq, record.event)], record.at, calendars, False):
+        for firing in f.due_firings(playbook.rules, probe, [(record.seq, record.event)], record.at, calendars, False):
             fired.add(f"{firing.rule.name}:{firing.occurrence}")
             when.setdefault(firing.rule.name, record.at)
         following = history[index + 1].at if index + 1 < len(history) else None
         for rule in playbook.rules:
-            due = r.no_progress_due(rule, probe, calendars)
-            if due is not None and (following is None or due < following) and rule.test(r.facts(probe)):
+            due = f.no_progress_due(rule, probe, calendars)
+            if due is not None and (following is None or due < following) and rule.test(f.facts(probe)):
                 fired.add(f"{rule.name}:stalled:{ticket.last_progress_at}")
                 when.setdefault(rule.name, due)
     return when

@@ -2,7 +2,7 @@
 rules that fire on them, whose actions run as Baton's own commands, and so on
 until nothing more fires (or a chain grows too long, which is stopped and recorded).
 
-The decisions are the core's (``sla.react``, ``rules.due_firings``, ``decide``);
+The decisions are the core's (``sla.react``, ``firing.due_firings``, ``decide``);
 this module only strings them together inside the caller's transaction."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from baton.core import commands as cmd
 from baton.core import events as ev
+from baton.core import firing as evaluation
 from baton.core import rules, sla
 from baton.core.calendar import add_business_time
 from baton.core.decide import Context, decide
@@ -67,7 +68,7 @@ class Follower:
         ticket, pending = self.apply(ticket, events, actor)
         pending = (happened or []) + pending
         for depth in range(CHAIN_LIMIT + 1):
-            firings = rules.due_firings(
+            firings = evaluation.due_firings(
                 self.playbook.rules,
                 ticket,
                 pending,
@@ -98,13 +99,13 @@ class Follower:
     def next_due(self, ticket: Ticket) -> datetime | None:
         dues = [
             sla.next_due(ticket.clocks, self.playbook.calendars),
-            rules.next_rule_due(self.playbook.rules, ticket, self.now, self.playbook.calendars),
+            evaluation.next_rule_due(self.playbook.rules, ticket, self.now, self.playbook.calendars),
         ]
         return min((d for d in dues if d is not None), default=None)
 
     # --- actions as commands ---------------------------------------------------------
 
-    def _act(self, ticket: Ticket, firing: rules.Firing, action: rules.Action) -> list[ev.Event]:
+    def _act(self, ticket: Ticket, firing: evaluation.Firing, action: rules.Action) -> list[ev.Event]:
         rule, p = firing.rule, action.params
         why = f"rule {rule.name}: {rule.description or rule.explain()}"
         command: cmd.TicketCommand
@@ -129,7 +130,7 @@ class Follower:
         load = self.uow.tickets.open_load() if action.kind in ("escalate", "add_consulted") else {}
         return decide(ticket, command, Context(self.playbook, SYSTEM, self.now, load, system=True))
 
-    def _note(self, ticket: Ticket, firing: rules.Firing, kind: EscalationKind) -> dict[str, str]:
+    def _note(self, ticket: Ticket, firing: evaluation.Firing, kind: EscalationKind) -> dict[str, str]:
         """A handoff note built from what the ticket shows, saying plainly that a rule wrote it."""
         rule = firing.rule
         context = ", ".join(f"{k}: {v}" for k, v in ticket.page_context.items()) or "no page context"
