@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import dataclasses
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -32,6 +33,7 @@ from baton.app import Baton
 from baton.core import commands as cmd
 from baton.core.errors import NotFound
 from baton.core.ticket import Ticket
+from baton.services.briefs import ticket_brief
 from baton.services.tickets import NewCustomer, NewTicket
 from baton.services.unit_of_work import read_only
 
@@ -104,6 +106,13 @@ def add_message(ticket_id: int, body: MessageCreate, baton: BatonDep, agent: Cur
     with read_only(baton.engine) as uow:
         message = next(m for m in uow.tickets.messages(ticket_id) if m.number == number)
     return _created(MessagePublic.of(message), f"/api/v1/tickets/{ticket_id}/messages/{number}")
+
+
+@router.get("/{ticket_id}/brief")
+def get_brief(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> dict[str, Any]:
+    """The handoff brief: problem, desired outcome, steps tried, errors seen, sentiment
+    trend, SLA status, customer and recent history, page context; final once resolved."""
+    return dataclasses.asdict(ticket_brief(baton.engine, baton.playbook, ticket_id, baton.clock.now()))
 
 
 @router.get("/{ticket_id}/events", response_model=list[EventPublic])

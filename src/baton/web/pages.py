@@ -16,6 +16,7 @@ from baton.api.schemas import ClockPublic
 from baton.app import Baton
 from baton.core import events as ev
 from baton.core.errors import NotFound
+from baton.services.briefs import ticket_brief
 from baton.services.tokens import agent_for_token
 from baton.services.unit_of_work import read_only
 
@@ -215,5 +216,6 @@ def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewe
             "messages": messages,
             "trail": [(r, describe(r.event)) for r in trail],
             "clocks": [ClockPublic.of(c, baton.clock.now(), baton.playbook.calendars) for c in ticket.clocks],
+            "brief": ticket_brief(baton.engine, baton.playbook, ticket_id, baton.clock.now()),
         },
     )
