@@ -53,7 +53,7 @@ def test_the_brief_follows_the_ticket_and_is_final_at_resolution(client, auth, c
     assert brief["desired_outcome"] == HANDOFF_NOTE["desired_outcome"]
     assert [s["by"] for s in brief["steps_tried"]] == ["amara", "amara"]
     assert "code RL-4021" in brief["errors_seen"]
-    assert brief["sentiment"].startswith("negative (")
+    assert brief["sentiment"].startswith("worsening: latest negative")
     assert any(line.startswith("resolution: running") for line in brief["sla"])
     assert "api-engineer-oncall, tier 3" in brief["owner"] and "amara keeps the customer" in brief["owner"]
 

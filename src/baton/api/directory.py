@@ -82,6 +82,7 @@ def get_role(name: str, baton: BatonDep, _agent: CurrentAgent) -> RolePublic:
 
 def _agents(baton: Baton) -> list[AgentPublic]:
     with read_only(baton.engine) as uow:
+        counts = uow.tickets.open_counts()
         load = uow.tickets.open_load()
     return [
         AgentPublic(
@@ -89,7 +90,9 @@ def _agents(baton: Baton) -> list[AgentPublic]:
             display_name=a.display_name,
             email=a.email,
             roles=list(baton.playbook.roles_of_agent.get(a.name, ())),
-            open_tickets=load.get(a.name, 0),
+            open_tickets=counts.get(a.name, 0),
+            load=round(load.get(a.name, 0.0), 2),
+            skills=sorted(baton.playbook.skills_of(a.name)),
         )
         for a in baton.playbook.agents.values()
     ]

@@ -358,6 +358,8 @@ class AgentPublic(BaseModel):
     email: str
     roles: list[str]
     open_tickets: int
+    load: float = Field(description="Open tickets weighted by severity (critical 4, high 2, medium 1, low 0.5).")
+    skills: list[str] = Field(default_factory=list)
 
 
 class Page(BaseModel, Generic[T]):

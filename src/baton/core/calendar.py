@@ -164,3 +164,12 @@ def business_time_between(a: datetime, b: datetime, calendar: Calendar) -> timed
         if cursor >= b:
             break
     return total
+
+
+def is_open(at: datetime, calendar: Calendar) -> bool:
+    """Whether ``at`` falls inside one of the calendar's windows."""
+    at = _aware(at, "at")
+    day = at.astimezone(calendar.zone).date()
+    return any(
+        begins <= at < ends for offset in (-1, 0) for begins, ends in windows_on(calendar, day + timedelta(days=offset))
+    )

@@ -27,8 +27,8 @@ class Context:
     playbook: Playbook
     actor: str
     now: datetime
-    load: Mapping[str, int] = field(default_factory=dict)
-    """Open tickets per agent, for least-loaded assignment."""
+    load: Mapping[str, float] = field(default_factory=dict)
+    """Open tickets per agent, weighted by severity, for routing."""
     system: bool = False
     """Baton itself acts (a trigger rule): no agent's involvement is required."""
 

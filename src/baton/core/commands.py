@@ -26,6 +26,7 @@ class OpenTicket:
     page_context: Mapping[str, str] = field(default_factory=dict)
     role: str | None = None
     agent: str | None = None
+    sentiment: float | None = None  # of the first message, scored by the service
 
 
 @dataclass(frozen=True)

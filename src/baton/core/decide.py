@@ -24,7 +24,7 @@ from baton.core.errors import (
     NotPermitted,
 )
 from baton.core.escalation import bounce, escalate, missing_note_fields
-from baton.core.ownership import least_loaded_member, resolve_member
+from baton.core.routing import assign
 from baton.core.ticket import Status, Ticket
 
 __all__ = ["Context", "decide", "missing_note_fields", "open_ticket"]
@@ -45,7 +45,8 @@ def open_ticket(command: cmd.OpenTicket, ctx: Context) -> list[ev.Event]:
         check_known(command.agent, "agent", pb.agents, errors)
     refuse_if(errors, "cannot open the ticket")
     role = pb.roles[role_name]
-    agent = resolve_member(role, ctx.load, command.agent)
+    routed = assign(role, pb, ctx.load, ctx.now, command.category, command.agent)
+    agent = routed.agent
     return [
         ev.TicketOpened(
             subject=command.subject.strip(),
@@ -61,6 +62,8 @@ def open_ticket(command: cmd.OpenTicket, ctx: Context) -> list[ev.Event]:
             responsible_role=role.name,
             responsible_agent=agent,
             escalation_level=role.tier,
+            routing=routed.reason,
+            sentiment=command.sentiment,
         )
     ]
 
@@ -228,7 +231,8 @@ def _assign(ticket: Ticket, c: cmd.AssignResponsible, ctx: Context) -> list[ev.E
     require_involved(ticket, ctx, "reassign")
     require_active(ticket, "reassign")
     role = pb.roles[c.role]
-    agent = resolve_member(role, ctx.load, c.agent)
+    routed = assign(role, pb, ctx.load, ctx.now, ticket.category, c.agent)
+    agent = routed.agent
     own = ticket.ownership
     if (own.responsible_role, own.responsible_agent) == (role.name, agent):
         raise InvalidTransition(f"{agent} ({role.name}) is already responsible")
@@ -240,7 +244,8 @@ def _assign(ticket: Ticket, c: cmd.AssignResponsible, ctx: Context) -> list[ev.E
             agent=agent,
             escalation_level=role.tier,
             reason=c.reason,
-            load={m: ctx.load.get(m, 0) for m in role.members},
+            load=dict(routed.load),
+            routing=routed.reason,
         )
     ]
 
@@ -277,7 +282,7 @@ def _add_participant(ticket: Ticket, c: cmd.AddParticipant, ctx: Context) -> lis
     require_active(ticket, "add participants to")
     agent = c.agent
     if c.role is not None and c.agent is not None:
-        agent = resolve_member(pb.roles[c.role], ctx.load, c.agent)
+        agent = assign(pb.roles[c.role], pb, ctx.load, ctx.now, ticket.category, c.agent).agent
     elif c.role is not None and c.kind == "consulted":
-        agent = least_loaded_member(pb.roles[c.role], ctx.load)
+        agent = assign(pb.roles[c.role], pb, ctx.load, ctx.now, ticket.category).agent
     return [ev.ParticipantAdded(c.kind, c.role, agent)]

@@ -15,8 +15,8 @@ from baton.core.errors import (
     NotFound,
     NotPermitted,
 )
-from baton.core.ownership import resolve_member
 from baton.core.playbook import EscalationKind, Playbook
+from baton.core.routing import assign
 from baton.core.ticket import EscalationStatus, Ticket
 
 
@@ -68,7 +68,8 @@ def escalate(ticket: Ticket, c: cmd.Escalate, ctx: Context) -> list[ev.Event]:
         for e in ticket.escalations
     ):
         raise InvalidTransition(f"{target.name} is already assisting on this ticket")
-    to_agent = resolve_member(target, ctx.load, c.target_agent)
+    routed = assign(target, pb, ctx.load, ctx.now, ticket.category, c.target_agent)
+    to_agent = routed.agent
     return [
         ev.TicketEscalated(
             number=len(ticket.escalations) + 1,
@@ -82,7 +83,8 @@ def escalate(ticket: Ticket, c: cmd.Escalate, ctx: Context) -> list[ev.Event]:
             to_tier=target.tier,
             reason=c.reason.strip(),
             note={k: v.strip() for k, v in c.note.items()},
-            load={m: ctx.load.get(m, 0) for m in target.members},
+            load=dict(routed.load),
+            routing=routed.reason,
         )
     ]
 

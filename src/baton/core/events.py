@@ -41,6 +41,10 @@ class TicketOpened(Event):
     responsible_role: str
     responsible_agent: str
     escalation_level: int
+    routing: str = ""
+    """Why this agent: the routing decision, in words."""
+    sentiment: float | None = None
+    """The first message's sentiment."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,8 @@ class ResponsibleAssigned(Event):
     agent: str
     escalation_level: int
     reason: str = ""
-    load: dict[str, int] = field(default_factory=dict)
+    load: dict[str, float] = field(default_factory=dict)
+    routing: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,7 +128,8 @@ class TicketEscalated(Event):
     to_tier: int
     reason: str
     note: dict[str, str]
-    load: dict[str, int] = field(default_factory=dict)
+    load: dict[str, float] = field(default_factory=dict)
+    routing: str = ""
 
 
 @dataclass(frozen=True)

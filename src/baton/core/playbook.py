@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -32,6 +33,19 @@ class Tier:
 
 
 @dataclass(frozen=True)
+class OnCall:
+    """Members taking turns, each for ``every_seconds``, from ``starts``."""
+
+    rotation: tuple[str, ...]
+    starts: datetime
+    every_seconds: int
+
+    def agent_at(self, at: datetime) -> str:
+        turns = int((at - self.starts).total_seconds() // self.every_seconds)
+        return self.rotation[turns % len(self.rotation)]
+
+
+@dataclass(frozen=True)
 class Role:
     name: str
     title: str
@@ -39,6 +53,7 @@ class Role:
     skills: tuple[str, ...]
     members: tuple[str, ...]
     authority: bool = False
+    on_call: OnCall | None = None
 
     @property
     def direction(self) -> EscalationDirection:
@@ -53,6 +68,9 @@ class Agent:
     name: str
     display_name: str
     email: str
+    skills: tuple[str, ...] = ()
+    calendar: str | None = None
+    max_open: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,7 @@ class Category:
     name: str
     description: str
     routine: bool
+    skills: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,6 +169,10 @@ class Playbook:
 
     def is_member(self, agent: str, role: str) -> bool:
         return role in self.roles_of_agent.get(agent, ())
+
+    def skills_of(self, agent: str) -> frozenset[str]:
+        own = self.agents[agent].skills if agent in self.agents else ()
+        return frozenset(own).union(*(self.roles[r].skills for r in self.roles_of_agent.get(agent, ())))
 
     def has_authority(self, agent: str) -> bool:
         return any(self.roles[r].authority for r in self.roles_of_agent.get(agent, ()))

@@ -129,6 +129,7 @@ def open_from(ticket_id: int, event: ev.TicketOpened, at: datetime) -> Ticket:
         updated_at=at,
         page_context=dict(event.page_context),
         last_progress_at=at,
+        sentiments=() if event.sentiment is None else (event.sentiment,),
     )
 
 

@@ -7,6 +7,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,29 @@ def _references(data: Mapping[str, Any]) -> list[PlaybookIssue]:
         for j, member in _strings(role.get("members")):
             if member not in agents:
                 issues.append(PlaybookIssue(f"roles[{i}].members[{j}]", f"unknown agent {member!r}"))
+    calendars = {c.get("name") for _, c in _items(data, "calendars")}
+    for i, agent in _items(data, "agents"):
+        if agent.get("calendar") is not None and agent["calendar"] not in calendars:
+            issues.append(PlaybookIssue(f"agents[{i}].calendar", f"unknown calendar {agent['calendar']!r}"))
+    for i, role in _items(data, "roles"):
+        on_call = role.get("on_call")
+        if not isinstance(on_call, Mapping):
+            continue
+        members = [m for _, m in _strings(role.get("members"))]
+        for j, member in _strings(on_call.get("rotation")):
+            if member not in members:
+                issues.append(
+                    PlaybookIssue(f"roles[{i}].on_call.rotation[{j}]", f"{member!r} is not a member of the role")
+                )
+        try:
+            cal.duration(str(on_call.get("every", "168h")))
+        except ValueError as exc:
+            issues.append(PlaybookIssue(f"roles[{i}].on_call.every", str(exc)))
+        starts = on_call.get("starts")
+        if isinstance(starts, datetime) and starts.tzinfo is None:
+            issues.append(
+                PlaybookIssue(f"roles[{i}].on_call.starts", "give a time zone, e.g. 2026-01-05T08:00:00+00:00")
+            )
     roles = {r.get("name") for _, r in _items(data, "roles")}
     intake = data.get("intake_role")
     if isinstance(intake, str) and intake not in roles:
@@ -234,13 +258,26 @@ def _to_core(
         name=spec.name,
         tiers={t.level: core.Tier(t.level, t.name, t.boundary) for t in spec.tiers},
         roles={
-            r.name: core.Role(r.name, r.title, r.tier, tuple(r.skills), tuple(r.members), r.authority)
+            r.name: core.Role(
+                r.name,
+                r.title,
+                r.tier,
+                tuple(r.skills),
+                tuple(r.members),
+                r.authority,
+                core.OnCall(tuple(r.on_call.rotation), r.on_call.starts, cal.duration(r.on_call.every))
+                if r.on_call
+                else None,
+            )
             for r in spec.roles
         },
-        agents={a.name: core.Agent(a.name, a.display_name, a.email) for a in spec.agents},
+        agents={
+            a.name: core.Agent(a.name, a.display_name, a.email, tuple(a.skills), a.calendar, a.max_open)
+            for a in spec.agents
+        },
         customer_tiers={c.name: core.CustomerTier(c.name, c.description) for c in spec.customer_tiers},
         severities={s.name: core.Severity(s.name, rank, s.definition) for rank, s in enumerate(spec.severities)},
-        categories={c.name: core.Category(c.name, c.description, c.routine) for c in spec.categories},
+        categories={c.name: core.Category(c.name, c.description, c.routine, tuple(c.skills)) for c in spec.categories},
         channels=tuple(spec.channels),
         note_fields={f.name: core.NoteField(f.name, f.label, f.description) for f in spec.handoff_notes.fields},
         required_note_fields={

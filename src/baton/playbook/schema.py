@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -28,6 +28,15 @@ class AgentSpec(Strict):
     name: Name
     display_name: Text
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    skills: list[Name] = Field(default_factory=list, description="Skills beyond those of the agent's roles.")
+    calendar: Name | None = Field(default=None, description="Working hours; routing skips the agent outside them.")
+    max_open: int | None = Field(default=None, ge=1, description="Most open tickets (severity-weighted) at once.")
+
+
+class OnCallSpec(Strict):
+    rotation: list[Name] = Field(min_length=1, description="Members taking turns, in order.")
+    starts: datetime = Field(description="When the first member's turn begins (with its time zone).")
+    every: str = Field(default="168h", description="How long each turn lasts, e.g. 168h for a week.")
 
 
 class RoleSpec(Strict):
@@ -40,6 +49,7 @@ class RoleSpec(Strict):
         default=False,
         description="Escalating to this role is hierarchical (to authority), not functional.",
     )
+    on_call: OnCallSpec | None = None
 
 
 class CustomerTierSpec(Strict):
@@ -56,6 +66,7 @@ class CategorySpec(Strict):
     name: Name
     description: Text
     routine: bool = False
+    skills: list[Name] = Field(default_factory=list, description="Skills routing looks for.")
 
 
 class NoteFieldSpec(Strict):

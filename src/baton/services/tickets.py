@@ -97,6 +97,7 @@ class TicketService:
                 page_context=dict(new.page_context),
                 role=new.role,
                 agent=new.agent,
+                sentiment=sentiment.score(f"{new.subject}. {new.body}"),
             )
             ctx = Context(self.playbook, actor, self.clock.now(), uow.tickets.open_load())
             events = open_ticket(command, ctx)

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from baton.core import events as ev
 from baton.core.errors import ConcurrencyConflict, NotFound
 from baton.core.ownership import Ownership, Participant
+from baton.core.routing import SEVERITY_WEIGHT
 from baton.core.sla import SlaClock
 from baton.core.ticket import Escalation, EscalationStatus, Status, Ticket
 from baton.store import tables as t
@@ -271,14 +272,26 @@ class TicketRepository:
         )
         return [int(i) for i in self.conn.execute(query).scalars()]
 
-    def open_load(self) -> dict[str, int]:
-        """Active tickets each agent is responsible for."""
+    def open_counts(self) -> dict[str, int]:
+        """Each agent's active tickets, counted."""
         rows = self.conn.execute(
             select(t.tickets.c.responsible_agent, func.count())
             .where(t.tickets.c.status.in_(ACTIVE_STATUSES))
             .group_by(t.tickets.c.responsible_agent)
         )
         return {str(agent): int(count) for agent, count in rows}
+
+    def open_load(self) -> dict[str, float]:
+        """Each agent's active tickets, weighted by severity (see ``routing.SEVERITY_WEIGHT``)."""
+        rows = self.conn.execute(
+            select(t.tickets.c.responsible_agent, t.tickets.c.severity, func.count())
+            .where(t.tickets.c.status.in_(ACTIVE_STATUSES))
+            .group_by(t.tickets.c.responsible_agent, t.tickets.c.severity)
+        )
+        load: dict[str, float] = {}
+        for agent, severity, count in rows:
+            load[str(agent)] = load.get(str(agent), 0.0) + SEVERITY_WEIGHT.get(severity, 1.0) * int(count)
+        return load
 
     def add(self, ticket: Ticket) -> int:
         """Insert a new ticket's current state; returns its id."""
