@@ -216,3 +216,40 @@ def test_rule_health_counts_firings_escalations_and_bounces(client, auth, baton)
     billing = next(x for x in health["rules"] if x["rule"] == "duplicate-charge-to-billing")
     assert billing == billing | {"firings": 1, "escalations": 1, "bounced": 1, "bounce_rate": 1.0}
     assert billing["median_hours_to_resolve_after_firing"] == 0.0
+
+
+def test_an_angry_first_message_from_a_paying_customer_skips_tier_1(client, auth):
+    created = client.post(
+        "/api/v1/tickets",
+        json={
+            "subject": "Dashboards broken AGAIN",
+            "body": "This is unacceptable. Your dashboards are down again and we are furious. Fix it now.",
+            "severity": "medium",
+            "category": "performance",
+            "customer": {"name": "Bluefin Analytics", "tier": "business"},
+        },
+        headers=auth("amara"),
+    ).json()
+    assert created["ownership"]["responsible_role"] == "product-specialist"
+    assert created["escalation_level"] == 2
+    events = client.get(f"/api/v1/tickets/{created['id']}/events", headers=auth("amara")).json()
+    opened = events[0]["data"]
+    assert opened["sentiment"] <= -0.6 and opened["routing"]
+    fired = [e["data"] for e in events if e["type"] == "RuleFired"]
+    assert [f["rule"] for f in fired] == ["angry-first-message-skips-tier-1"]
+    routed = next(e["data"] for e in events if e["type"] == "TicketEscalated")
+    assert routed["routing"] and routed["load"]  # why this specialist, and the loads weighed
+
+
+def test_an_enterprise_critical_ticket_takes_one_route_even_when_several_rules_match(baton):
+    opened = baton.tickets.open(
+        "amara",
+        ticket(
+            severity="critical",
+            category="api",
+            body="Everything is down, this is unacceptable and we are furious.",
+            customer=NewCustomer("Helios", "enterprise"),
+        ),
+    ).ticket
+    assert opened.ownership.responsible_role == "api-engineer-oncall"
+    assert [e.kind for e in opened.escalations] == ["handoff"]

@@ -35,7 +35,7 @@ def rule(name: str, **parts: Any) -> dict[str, Any]:
 
 def test_the_example_rules_load_compiled_and_explained():
     playbook = load_playbook(EXAMPLE_PLAYBOOK)
-    assert len(playbook.rules) == 10
+    assert len(playbook.rules) == 11
     billing = playbook.rules[0]
     assert billing.explain().startswith("when ticket created, if (category is billing and text mentions any of")
 
@@ -95,7 +95,7 @@ def test_a_cycle_of_rules_is_refused():
 def test_explain_lists_every_rule_in_plain_words(tmp_path: Path):
     result = CliRunner().invoke(app, ["playbook", "explain", str(EXAMPLE_PLAYBOOK)])
     assert result.exit_code == 0
-    assert "10 trigger rules" in result.output
+    assert "11 trigger rules" in result.output
     assert "after 45 business minutes (emea-extended) without progress, if severity is one of critical, high" in (
         result.output
     )

@@ -19,8 +19,14 @@ class Firing:
     rule: Rule
     occurrence: str
     inputs: dict[str, Any]
+    event: ev.Event | None = None
+    """The event it fired on (None for a no-progress rule)."""
 
-    def event(self) -> ev.RuleFired:
+    def still_holds(self, ticket: Ticket) -> bool:
+        """Whether the condition still holds once earlier firings of the round have acted."""
+        return self.rule.test(facts(ticket, self.event))
+
+    def recorded(self) -> ev.RuleFired:
         return ev.RuleFired(
             rule=self.rule.name,
             occurrence=self.occurrence,
@@ -116,7 +122,7 @@ def due_firings(
             event_facts = event_facts or facts(ticket, event)
             if rule.test(event_facts):
                 fired.add(f"{rule.name}:{occurrence}")
-                firings.append(Firing(rule, occurrence, _inputs(rule, event_facts)))
+                firings.append(Firing(rule, occurrence, _inputs(rule, event_facts), event))
     if include_time:
         for rule in rules:
             due = no_progress_due(rule, ticket, calendars)

@@ -84,8 +84,10 @@ class Follower:
                 ticket, _ = self.apply(ticket, [stop], SYSTEM)
                 break
             pending = []
-            for firing in firings:
-                ticket, new = self.apply(ticket, [firing.event()], SYSTEM)
+            for number, firing in enumerate(firings):
+                if number and not firing.still_holds(ticket):
+                    continue  # an earlier rule of this round already changed what it looked at
+                ticket, new = self.apply(ticket, [firing.recorded()], SYSTEM)
                 pending += new
                 for action in firing.rule.then:
                     try:
