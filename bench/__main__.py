@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import audit, business_time, rules, timer_sweep
+from bench import assist, audit, business_time, rules, timer_sweep
 
 BENCHES = {
     "business-time": business_time.main,
     "timer-sweep": timer_sweep.main,
     "rules": rules.main,
     "audit": audit.main,
+    "assist": assist.main,
 }
 
 if __name__ == "__main__":

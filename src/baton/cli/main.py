@@ -231,6 +231,12 @@ def demo(
 from baton.cli.analytics import register as _register_analytics  # noqa: E402
 
 _register_analytics(app)
+from baton.cli.reports import register as _register_reports  # noqa: E402
+
+_register_reports(app)
+from baton.cli.models import register as _register_models  # noqa: E402
+
+_register_models(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
