@@ -34,6 +34,7 @@ from baton.core import commands as cmd
 from baton.core.errors import NotFound
 from baton.core.ticket import Ticket
 from baton.services.briefs import ticket_brief
+from baton.services.suggestions import ticket_suggestions
 from baton.services.tickets import NewCustomer, NewTicket
 from baton.services.unit_of_work import read_only
 
@@ -113,6 +114,14 @@ def get_brief(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> dict[str
     """The handoff brief: problem, desired outcome, steps tried, errors seen, sentiment
     trend, SLA status, customer and recent history, page context; final once resolved."""
     return dataclasses.asdict(ticket_brief(baton.engine, baton.playbook, ticket_id, baton.clock.now()))
+
+
+@router.get("/{ticket_id}/suggestions")
+def get_suggestions(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> dict[str, Any]:
+    """A suggested category and severity (hints, the trained model, or the playbook's
+    fallback, each with its reason) and the most similar resolved tickets with their
+    resolutions."""
+    return ticket_suggestions(baton.engine, baton.playbook, baton.settings.database_url, ticket_id)
 
 
 @router.get("/{ticket_id}/events", response_model=list[EventPublic])

@@ -205,3 +205,16 @@ def load_or_explain(path: Path) -> tuple[TicketModel | None, str | None]:
         return load(path), None
     except ModelError as exc:
         return None, exc.message
+
+
+MODEL_FILE = "classifier.pkl"
+
+
+def default_model_path(database_url: str, cwd: Path | None = None) -> Path:
+    """``models/classifier.pkl`` beside a SQLite database file, else in the working directory."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).parent / "models" / MODEL_FILE
+    return (cwd or Path.cwd()) / "models" / MODEL_FILE

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from baton.assist.model_store import MODEL_FILE, default_model_path  # noqa: F401 - part of this CLI's interface
 from baton.settings import Settings
 
 if TYPE_CHECKING:
@@ -18,22 +19,11 @@ if TYPE_CHECKING:
     from baton.assist.model_store import ModelInfo
 
 model_app = typer.Typer(help="The ticket classifier: train it on resolved tickets, measure it.", no_args_is_help=True)
-MODEL_FILE = "classifier.pkl"
 
 
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(1)
-
-
-def default_model_path(database_url: str, cwd: Path | None = None) -> Path:
-    """``models/classifier.pkl`` beside a SQLite database file, else in the working directory."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).parent / "models" / MODEL_FILE
-    return (cwd or Path.cwd()) / "models" / MODEL_FILE
 
 
 @model_app.command("train")
