@@ -18,19 +18,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-LOG = ROOT.parent / "shared" / "data" / "uci-incident-log" / "incident_event_log.csv.zip"
-MAPPING = [
-    "--case", "number",
-    "--time", "sys_updated_at",
-    "--time-format", "%d/%m/%Y %H:%M",
-    "--activity", "incident_state",
-    "--team", "assignment_group",
-    "--agent", "assigned_to",
-    "--category", "category",
-    "--severity", "priority",
-    "--sla-met", "made_sla",
-]  # fmt: skip
+from tests.real_data import UCI_LOG as LOG
+from tests.real_data import UCI_MAPPING as MAPPING
 
 
 @pytest.fixture(scope="module")

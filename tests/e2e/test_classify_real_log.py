@@ -13,15 +13,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from baton.assist.evaluate import CREDIT, Evaluation, evaluate
 from baton.cli.models import _report
+from tests.real_data import UCI_LOG as LOG
 
-ROOT = Path(__file__).resolve().parents[2]
-LOG = ROOT.parent / "shared" / "data" / "uci-incident-log" / "incident_event_log.csv.zip"
 CLOSE = 0.01  # scikit-learn's solver may move a figure by a few tenths of a point between versions
 
 

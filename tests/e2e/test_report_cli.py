@@ -18,19 +18,8 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-UCI = ROOT.parent / "shared" / "data" / "uci-incident-log" / "incident_event_log.csv.zip"
-UCI_MAPPING = [
-    "--case", "number",
-    "--time", "sys_updated_at",
-    "--time-format", "%d/%m/%Y %H:%M",
-    "--activity", "incident_state",
-    "--team", "assignment_group",
-    "--agent", "assigned_to",
-    "--category", "category",
-    "--severity", "priority",
-    "--sla-met", "made_sla",
-]  # fmt: skip
+from tests.real_data import UCI_LOG as UCI
+from tests.real_data import UCI_MAPPING
 
 
 def baton_cli(*args: str, db: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
