@@ -124,8 +124,9 @@ def playbook_path(playbook_without_triggers: Path) -> Path:
 
 
 @pytest.fixture
-def baton(database_url: str, clock: FixedClock, playbook_path: Path) -> Iterator[Baton]:
-    app = build(Settings(database_url=database_url, playbook=playbook_path), clock)
+def baton(database_url: str, clock: FixedClock, playbook_path: Path, tmp_path: Path) -> Iterator[Baton]:
+    model = tmp_path / "models" / "classifier.pkl"  # never a model trained in the working directory
+    app = build(Settings(database_url=database_url, playbook=playbook_path, model_path=model), clock)
     yield app
     app.engine.dispose()
 
@@ -150,9 +151,10 @@ def auth(baton: Baton) -> Callable[[str], dict[str, str]]:
 
 
 @pytest.fixture
-def postgres_baton(postgres_database: str, clock: FixedClock, playbook_path: Path) -> Iterator[Baton]:
+def postgres_baton(postgres_database: str, clock: FixedClock, playbook_path: Path, tmp_path: Path) -> Iterator[Baton]:
     """The application on PostgreSQL alone, for what only PostgreSQL can show."""
     empty_postgres(postgres_database)
-    app = build(Settings(database_url=postgres_database, playbook=playbook_path), clock)
+    model = tmp_path / "models" / "classifier.pkl"
+    app = build(Settings(database_url=postgres_database, playbook=playbook_path, model_path=model), clock)
     yield app
     app.engine.dispose()

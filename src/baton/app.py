@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from baton.core.playbook import Playbook
 from baton.playbook import load_playbook
+from baton.services.classification import Classifier
 from baton.services.clock import Clock, SystemClock
 from baton.services.playbooks import install_playbook
+from baton.services.suggestions import suggester
 from baton.services.tickets import TicketService
 from baton.settings import Settings
 from baton.store.db import make_engine
@@ -25,8 +28,18 @@ class Baton:
     clock: Clock
 
     @cached_property
+    def classifier(self) -> Classifier:
+        return Classifier(self.playbook, self.model_path)
+
+    @property
+    def model_path(self) -> Path:
+        from baton.assist.model_store import default_model_path
+
+        return self.settings.model_path or default_model_path(self.settings.database_url)
+
+    @cached_property
     def tickets(self) -> TicketService:
-        return TicketService(self.engine, self.playbook, self.clock)
+        return TicketService(self.engine, self.playbook, self.clock, self.classifier, suggester(self.engine))
 
 
 class SchemaOutOfDate(RuntimeError):

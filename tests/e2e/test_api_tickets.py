@@ -87,6 +87,7 @@ def test_every_change_is_in_the_trail_with_actor_time_and_playbook_version(clien
     events = client.get(f"/api/v1/tickets/{ticket['id']}/events", headers=auth("bruno")).json()
     assert [(e["type"], e["data"].get("target")) for e in events] == [
         ("TicketOpened", None),
+        ("TicketClassified", None),
         ("SlaClockStarted", "first_response"),
         ("SlaClockStarted", "resolution"),
         ("MessageAdded", None),
@@ -95,11 +96,13 @@ def test_every_change_is_in_the_trail_with_actor_time_and_playbook_version(clien
         ("SlaClockStarted", "update"),
         ("MessageAdded", None),
     ]
-    assert [e["seq"] for e in events] == list(range(1, 9))
-    assert {e["actor"] for e in events} == {"amara"}
+    assert [e["seq"] for e in events] == list(range(1, 10))
+    assert {e["actor"] for e in events if e["type"] != "TicketClassified"} == {"amara"}
+    assert events[1]["actor"] == "baton"  # Baton classified the text; the sender had named a category
+    assert events[1]["data"]["applied"] == []
     assert {e["playbook_version"] for e in events} == {baton.playbook.version}
-    assert events[3]["at"] == "2026-11-16T09:12:00Z"
-    assert events[4]["data"] == {"previous": "new", "status": "open", "reason": "first public reply"}
+    assert events[4]["at"] == "2026-11-16T09:12:00Z"
+    assert events[5]["data"] == {"previous": "new", "status": "open", "reason": "first public reply"}
     thread = client.get(f"/api/v1/tickets/{ticket['id']}/messages", headers=auth("amara")).json()
     assert [(m["number"], m["visibility"]) for m in thread] == [(1, "public"), (2, "internal")]
 

@@ -42,8 +42,11 @@ def trail(baton, ticket_id: int) -> list:
         return uow.tickets.events(ticket_id)
 
 
-def firings(baton, ticket_id: int) -> list[RuleFired]:
-    return [rec.event for rec in trail(baton, ticket_id) if isinstance(rec.event, RuleFired)]
+def firings(baton, ticket_id: int, *, stalls: bool = True) -> list[RuleFired]:
+    """The rules fired on a ticket; without ``stalls``, less the suggestions every ticket
+    left 10 minutes without progress receives."""
+    fired = [rec.event for rec in trail(baton, ticket_id) if isinstance(rec.event, RuleFired)]
+    return [f for f in fired if stalls or f.rule != "stuck-ticket-suggestions"]
 
 
 def test_a_duplicate_charge_is_handed_to_billing_on_arrival_with_the_reason_on_record(client, auth, baton):
@@ -109,7 +112,7 @@ def test_three_frustrated_replies_bring_in_the_support_lead(baton, clock):
     with read_only(baton.engine) as uow:
         now = uow.tickets.get(opened.id)
     assert now.negative_messages == 3
-    fired = firings(baton, opened.id)
+    fired = firings(baton, opened.id, stalls=False)
     assert [f.rule for f in fired] == ["frustrated-customer-lead-assist"]
     assert fired[0].inputs == {"negative_messages": 3}
     assert [p.agent for p in now.ownership.consulted] == ["priya"]
@@ -132,12 +135,12 @@ def test_sla_thresholds_fire_rules_through_the_worker(baton, clock):
     # medium: 30 business hours to resolve on emea-business (08:00-18:00): 50 % is 15 h.
     clock.set(clock.now().replace(hour=8) + timedelta(days=1, hours=6))  # Tuesday 14:00: 15 h gone
     baton.tickets.fire_due_timers()
-    assert [f.rule for f in firings(baton, opened.id)] == ["resolution-half-way-notify-owner"]
+    assert [f.rule for f in firings(baton, opened.id, stalls=False)] == ["resolution-half-way-notify-owner"]
     notified = [rec.event for rec in trail(baton, opened.id) if rec.event.type == "RoleNotified"]
     assert notified[0].role == "frontline"  # type: ignore[attr-defined]
     clock.set(clock.now() + timedelta(days=1, hours=2))  # Wednesday 16:00: 24 h = 80 %
     baton.tickets.fire_due_timers()
-    assert [f.rule for f in firings(baton, opened.id)][-1] == "resolution-at-risk-lead-assist"
+    assert [f.rule for f in firings(baton, opened.id, stalls=False)][-1] == "resolution-at-risk-lead-assist"
     with read_only(baton.engine) as uow:
         assert "support-lead" in [p.role for p in uow.tickets.get(opened.id).ownership.consulted]
 
@@ -253,3 +256,54 @@ def test_an_enterprise_critical_ticket_takes_one_route_even_when_several_rules_m
     ).ticket
     assert opened.ownership.responsible_role == "api-engineer-oncall"
     assert [e.kind for e in opened.escalations] == ["handoff"]
+
+
+def test_a_stuck_ticket_gets_similar_resolved_tickets_pushed_to_its_owner_once_per_stall(baton, clock):
+    from baton.core.events import SuggestionsPushed
+
+    export = ticket(
+        subject="Scheduled export stuck in progress",
+        body="Our nightly CSV export to S3 has been in progress for 19 hours.",
+        category="data-export",
+    )
+    solved = baton.tickets.open("amara", export).ticket
+    baton.tickets.execute("amara", solved.id, cmd.Resolve("Skipped a malformed row and re-ran the export."))
+    unrelated = baton.tickets.open("bruno", ticket(subject="Invoice address", body="Please use our new address."))
+    baton.tickets.execute("bruno", unrelated.ticket.id, cmd.Resolve("Updated the address."))
+
+    stuck = baton.tickets.open(
+        "dana",
+        ticket(subject="Export stuck again", body="The nightly S3 export is stuck in progress.", agent="dana"),
+    ).ticket
+
+    def pushes() -> list[SuggestionsPushed]:
+        return [rec.event for rec in trail(baton, stuck.id) if isinstance(rec.event, SuggestionsPushed)]
+
+    clock.advance(timedelta(minutes=9))
+    baton.tickets.fire_due_timers()
+    assert pushes() == []
+    clock.advance(timedelta(minutes=2))  # 11 business minutes without progress
+    baton.tickets.fire_due_timers()
+    clock.advance(timedelta(minutes=30))
+    baton.tickets.fire_due_timers()
+    [pushed] = pushes()
+    assert (pushed.rule, pushed.role, pushed.agent) == ("stuck-ticket-suggestions", "frontline", "dana")
+    assert pushed.tickets[0]["ticket_id"] == solved.id
+    assert pushed.tickets[0]["resolution"] == "Skipped a malformed row and re-ran the export."
+    assert stuck.id not in [t["ticket_id"] for t in pushed.tickets]
+    assert "stuck-ticket-suggestions" in [f.rule for f in firings(baton, stuck.id)]
+
+    baton.tickets.execute("dana", stuck.id, cmd.AddMessage("Checking the export log."))  # progress
+    clock.advance(timedelta(minutes=11))
+    baton.tickets.fire_due_timers()
+    assert len(pushes()) == 2
+
+
+def test_a_stuck_ticket_on_a_desk_with_nothing_resolved_is_told_so(baton, clock):
+    from baton.core.events import SuggestionsPushed
+
+    stuck = baton.tickets.open("amara", ticket()).ticket
+    clock.advance(timedelta(minutes=11))
+    baton.tickets.fire_due_timers()
+    [pushed] = [rec.event for rec in trail(baton, stuck.id) if isinstance(rec.event, SuggestionsPushed)]
+    assert pushed.tickets == [] and pushed.note == "no resolved tickets yet"

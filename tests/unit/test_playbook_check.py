@@ -130,6 +130,8 @@ SINGLE_PROBLEMS: list[tuple[str, Callable[[Spec], None], set[str], str]] = [
     ("undefined note field", _add_field, {"handoff_notes.required.assist[3]"}, "ticket_url"),
     ("duplicate role names", _duplicate_role, {"roles[1].name", "roles[3].name"}, "duplicate name"),
     ("unknown intake role", _set("intake_role", value="reception"), {"intake_role"}, "reception"),
+    ("unknown intake category", _set("intake_category", value="misc"), {"intake_category"}, "category 'misc'"),
+    ("unknown intake severity", _set("intake_severity", value="meh"), {"intake_severity"}, "severity 'meh'"),
     (
         "malformed email",
         _set("agents", 1, "email", value="bruno-at-larkspur"),

@@ -35,7 +35,7 @@ def rule(name: str, **parts: Any) -> dict[str, Any]:
 
 def test_the_example_rules_load_compiled_and_explained():
     playbook = load_playbook(EXAMPLE_PLAYBOOK)
-    assert len(playbook.rules) == 11
+    assert len(playbook.rules) == 12
     billing = playbook.rules[0]
     assert billing.explain().startswith("when ticket created, if (category is billing and text mentions any of")
 
@@ -47,6 +47,17 @@ def test_an_unknown_role_or_field_is_named_with_the_rule():
     ])  # fmt: skip
     assert "rules[0] (to-nowhere).then[0].escalate.role: unknown role 'wizards'" in found
     assert any(p.startswith("rules[1] (bad-field).if.field: unknown field 'mood'") for p in found)
+
+
+def test_a_suggest_action_names_a_known_role_and_a_count_from_1_to_10():
+    found = problems_with([
+        rule("too-many", then=[{"suggest": {"to": "owner", "count": 11}}]),
+        rule("words", then=[{"suggest": {"count": "three"}}]),
+        rule("to-nobody", then=[{"suggest": {"to": "wizards"}}]),
+    ])  # fmt: skip
+    assert "rules[0] (too-many).then[0].suggest.count: give a whole number from 1 to 10, not 11" in found
+    assert "rules[1] (words).then[0].suggest.count: give a whole number from 1 to 10, not 'three'" in found
+    assert "rules[2] (to-nobody).then[0].suggest.to: unknown role 'wizards'" in found
 
 
 def test_a_regex_that_does_not_compile_is_refused():
@@ -95,7 +106,7 @@ def test_a_cycle_of_rules_is_refused():
 def test_explain_lists_every_rule_in_plain_words(tmp_path: Path):
     result = CliRunner().invoke(app, ["playbook", "explain", str(EXAMPLE_PLAYBOOK)])
     assert result.exit_code == 0
-    assert "11 trigger rules" in result.output
+    assert "12 trigger rules" in result.output
     assert "after 45 business minutes (emea-extended) without progress, if severity is one of critical, high" in (
         result.output
     )

@@ -29,12 +29,20 @@ def create_app(baton: Baton) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok", "playbook_version": baton.playbook.version}
 
+    from baton.api.briefs import router as briefs_api
+    from baton.api.knowledge import router as knowledge_api
     from baton.api.reports import router as reports_api
+    from baton.web.briefs import router as brief_pages
+    from baton.web.knowledge import router as knowledge_pages
     from baton.web.pages import router as pages
     from baton.web.reports import router as reports_pages
 
     app.include_router(reports_api, prefix="/api/v1")
+    app.include_router(briefs_api, prefix="/api/v1")
     app.include_router(pages)
+    app.include_router(brief_pages)
     app.include_router(reports_pages)
+    app.include_router(knowledge_api, prefix="/api/v1")
+    app.include_router(knowledge_pages)
     app.add_middleware(BodyLimit, max_bytes=baton.settings.max_body_bytes)
     return app

@@ -42,8 +42,14 @@ class CustomerUpdate(Body):
 class TicketCreate(Body):
     subject: Annotated[str, Field(min_length=1, max_length=250)]
     body: Annotated[str, Field(min_length=1)]
-    severity: str
-    category: str
+    severity: str | None = Field(
+        default=None, description="Absent: suggested from the text, else the playbook's intake severity."
+    )
+    category: str | None = Field(
+        default=None,
+        description="Absent: classified from the text (keyword hints, then the desk's model), else the "
+        "playbook's intake category; the classification is recorded on the ticket either way.",
+    )
     channel: str = "web"
     customer_id: int | None = None
     customer: CustomerCreate | None = None

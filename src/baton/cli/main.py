@@ -224,7 +224,15 @@ def demo(
     if existing and if_empty:
         typer.echo(f"demo data skipped: the database already holds {existing} tickets")
         return
-    summary = simulate(baton.engine, baton.playbook, days=days, seed=seed, end=last_day, triggers_for=triggers_for)
+    summary = simulate(
+        baton.engine,
+        baton.playbook,
+        days=days,
+        seed=seed,
+        end=last_day,
+        triggers_for=triggers_for,
+        classifier=baton.classifier,
+    )
     typer.echo(summary)
 
 

@@ -44,7 +44,7 @@ def train_command(
         baton = build(Settings())
     except (PlaybookError, SchemaOutOfDate) as exc:
         raise _fail(str(exc)) from None
-    path = out or default_model_path(baton.settings.database_url)
+    path = out or baton.model_path
     examples = training_set(baton.engine)
     try:
         model = train(examples, baton.clock.now())

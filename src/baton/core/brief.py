@@ -73,7 +73,7 @@ class Brief:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _first_sentence(text: str, limit: int = 240) -> str:
+def first_sentence(text: str, limit: int = 240) -> str:
     text = " ".join(text.split())
     match = re.match(r"(.+?[.!?])(\s|$)", text)
     sentence = match.group(1) if match else text
@@ -135,7 +135,7 @@ def build_brief(
         if e.note.get("steps_tried")
     ]
     steps += [
-        Step(m.created_at, m.author, _first_sentence(m.body))
+        Step(m.created_at, m.author, first_sentence(m.body))
         for m in thread
         if m.visibility == "internal" and m.author_kind == "agent"
     ]
@@ -143,7 +143,7 @@ def build_brief(
     own = ticket.ownership
     return Brief(
         problem=latest.get("summary") or ticket.subject,
-        desired_outcome=latest.get("desired_outcome") or _first_sentence(ticket.body),
+        desired_outcome=latest.get("desired_outcome") or first_sentence(ticket.body),
         steps_tried=tuple(sorted(steps, key=lambda s: s.at)),
         errors_seen=errors_in(texts),
         sentiment=sentiment_trend(ticket.sentiments),

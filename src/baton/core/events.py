@@ -179,6 +179,38 @@ class RoleNotified(Event):
 
 
 @dataclass(frozen=True)
+class TicketClassified(Event):
+    """What Baton made of a new ticket's text: the category (and severity) it suggests,
+    where the suggestion came from (hints, model, fallback), how sure it is and why;
+    ``applied`` names what the ticket took from it (the sender may have set the rest)."""
+
+    category: str
+    confidence: float
+    source: str
+    reason: str
+    severity: str | None = None
+    severity_source: str | None = None
+    alternatives: list[list[str | float]] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SuggestionsPushed(Event):
+    """Similar resolved tickets and knowledge articles sent to the ticket's owner,
+    by a rule (a ticket stuck without progress, say)."""
+
+    rule: str
+    role: str
+    agent: str
+    tickets: list[dict[str, str | int | float]]
+    """Each: ticket_id, score, category, resolved_by, resolution."""
+    articles: list[dict[str, str | int | float]]
+    """Each: article_id, score, title."""
+    note: str = ""
+    """Why the lists are short or empty, in words."""
+
+
+@dataclass(frozen=True)
 class CustomerTierChanged(Event):
     previous: str
     customer_tier: str

@@ -146,6 +146,10 @@ class Playbook:
     required_note_fields: Mapping[EscalationKind, tuple[str, ...]]
     intake_role: str
     name: str = "Baton"
+    intake_category: str | None = None
+    """The category of a new ticket whose sender names none and whose text tells nothing."""
+    intake_severity: str | None = None
+    """The severity of a new ticket whose sender names none and whose text suggests none."""
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     sla_policies: tuple[SlaPolicy, ...] = ()
     rules: tuple[Any, ...] = ()

@@ -216,6 +216,7 @@ ACTIONS = (
     "add_informed",
     "notify",
     "customer_update",
+    "suggest",
 )
 ACTION_EVENTS: Mapping[str, tuple[str, ...]] = {
     "escalate": ("escalated",),
@@ -225,6 +226,7 @@ ACTION_EVENTS: Mapping[str, tuple[str, ...]] = {
     "add_informed": (),
     "notify": (),
     "customer_update": (),
+    "suggest": (),
 }
 """Which event triggers an action can cause: the edges of the rule graph."""
 
@@ -250,6 +252,8 @@ class Action:
             case "customer_update":
                 minutes = p["follow_up"] // 60
                 return f"send the customer '{p['template']}' promising a follow-up within {minutes} min"
+            case "suggest":
+                return f"push up to {p['count']} similar resolved tickets and articles to {p['role']}"
         return self.kind
 
 

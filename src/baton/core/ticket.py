@@ -183,7 +183,13 @@ def _evolve(ticket: Ticket, event: ev.Event, actor: str, at: datetime) -> Ticket
             return replace(ticket, category=category)
         case ev.RuleFired(rule=rule, occurrence=occurrence):
             return replace(ticket, fired=(*ticket.fired, f"{rule}:{occurrence}"))
-        case ev.RuleActionRefused() | ev.RuleChainStopped() | ev.RoleNotified():
+        case (
+            ev.RuleActionRefused()
+            | ev.RuleChainStopped()
+            | ev.RoleNotified()
+            | ev.TicketClassified()
+            | ev.SuggestionsPushed()
+        ):
             return ticket
         case ev.StatusChanged(status=status):
             return replace(ticket, status=Status(status))

@@ -22,7 +22,8 @@ from baton.core.playbook import EscalationKind, Playbook
 from baton.demo.scenarios import CONTACTS, CUSTOMERS, SCENARIOS, Scenario
 from baton.services.clock import FixedClock
 from baton.services.playbooks import install_playbook
-from baton.services.tickets import NewCustomer, NewTicket, Outcome, TicketService
+from baton.services.suggestions import suggester
+from baton.services.tickets import ClassifierPort, NewCustomer, NewTicket, Outcome, TicketService
 from baton.services.unit_of_work import read_only
 
 OPENS, CLOSES = time(8, 0), time(18, 0)
@@ -374,18 +375,21 @@ def simulate(
     seed: int,
     end: date | None = None,
     triggers_for: int | None = 30,
+    classifier: ClassifierPort | None = None,
 ) -> str:
     """Run the simulation into ``engine``; returns a one-paragraph summary.
 
     The team switched the playbook's trigger rules on ``triggers_for`` days before the
     end (None: from the start), so the history has a stretch without them for a
-    backtest to compare against."""
+    backtest to compare against. New tickets go through ``classifier`` when given
+    (the sender still names their category), and `suggest` rules reach the simulated
+    desk's own resolved tickets and articles."""
     last = end or (datetime.now(UTC).date() - timedelta(days=1))
     first = last - timedelta(days=days - 1)
     clock = FixedClock(datetime.combine(first, time(0), UTC))
     rng = Random(seed)
     sim = Simulation(
-        service=TicketService(engine, playbook, clock),
+        service=TicketService(engine, playbook, clock, classifier, suggester(engine)),
         playbook=playbook,
         clock=clock,
         rng=rng,
@@ -395,7 +399,7 @@ def simulate(
         quiet = replace(playbook, rules=(), version=f"{playbook.version}~no-triggers")
         note = f"playbook {playbook.version} with its trigger rules switched off"
         install_playbook(engine, quiet, note, clock.now())
-        sim.before_triggers = TicketService(engine, quiet, clock)
+        sim.before_triggers = TicketService(engine, quiet, clock, classifier)
         sim.triggers_from = datetime.combine(last - timedelta(days=triggers_for - 1), time(0), UTC)
     scenarios = [(s, w) for s, w in SCENARIOS if s.category in playbook.categories]
     for offset in range(days):

@@ -118,6 +118,12 @@ def _references(data: Mapping[str, Any]) -> list[PlaybookIssue]:
     intake = data.get("intake_role")
     if isinstance(intake, str) and intake not in roles:
         issues.append(PlaybookIssue("intake_role", f"unknown role {intake!r}"))
+    intake_defaults = (("intake_category", "categories", "category"), ("intake_severity", "severities", "severity"))
+    for key, section, noun in intake_defaults:
+        named = data.get(key)
+        known = {item.get("name") for _, item in _items(data, section)}
+        if isinstance(named, str) and named not in known:
+            issues.append(PlaybookIssue(key, f"unknown {noun} {named!r}"))
     fields = {f.get("name") for _, f in _items(data, "handoff_notes", "fields")}
     notes = data.get("handoff_notes")
     required = notes.get("required") if isinstance(notes, Mapping) else None
@@ -285,6 +291,8 @@ def _to_core(
             core.EscalationKind.HANDOFF: tuple(spec.handoff_notes.required.handoff),
         },
         intake_role=spec.intake_role,
+        intake_category=spec.intake_category,
+        intake_severity=spec.intake_severity,
         calendars=calendars,
         sla_policies=policies,
     )

@@ -28,7 +28,9 @@ ENUM_VALUES = {
     "channel": "channels",
 }
 OWNER = "owner"
-"""In `notify`, the role responsible for the ticket when the rule fires."""
+"""In `notify` and `suggest`, the role responsible for the ticket when the rule fires."""
+SUGGESTIONS = 3
+"""How many similar tickets (and articles) `suggest` pushes unless it says."""
 STATUSES = ("new", "open", "pending_customer", "pending_internal", "resolved", "closed")
 
 
@@ -227,6 +229,15 @@ def _action(
             return r.Action(kind, {"role": OWNER, "message": str(spec.get("message", ""))})
         role = _role(spec.get("role"), where, playbook, problems)
         return None if role is None else r.Action(kind, {"role": role, "message": str(spec.get("message", ""))})
+    if kind == "suggest":
+        spec = value if isinstance(value, Mapping) else {"to": value}
+        count = spec.get("count", SUGGESTIONS)
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 10:
+            problems.add(f"{where}.count", f"give a whole number from 1 to 10, not {count!r}")
+            return None
+        to = spec.get("to", OWNER)
+        role = OWNER if to == OWNER else _role(to, f"{where}.to", playbook, problems)
+        return None if role is None else r.Action(kind, {"role": role, "count": count})
     if kind in ("set_severity", "set_category"):
         attribute = "severities" if kind == "set_severity" else "categories"
         if value not in getattr(playbook, attribute):

@@ -129,6 +129,12 @@ class PlaybookSpec(Strict):
     name: Text
     version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     intake_role: Name
+    intake_category: Name | None = Field(
+        default=None, description="Category of a new ticket Baton cannot classify; the first category if absent."
+    )
+    intake_severity: Name | None = Field(
+        default=None, description="Severity of a new ticket that names none and suggests none."
+    )
     tiers: list[TierSpec]
     agents: list[AgentSpec] = Field(min_length=1)
     roles: list[RoleSpec] = Field(min_length=1)

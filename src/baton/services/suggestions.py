@@ -1,29 +1,59 @@
 """Suggestions for an open ticket: a category and severity from the classifier (or the
 playbook's fallback, with the reason), and the most similar resolved tickets with
-what resolved them. The similar-ticket index is rebuilt only when resolutions change."""
+what resolved them.
+
+The similar-ticket index is built from the resolved tickets and looked at again once
+per :data:`REFRESH` of the clock, rebuilt then if they changed: on a busy desk every
+resolution would otherwise rebuild it, and a suggestion missing the last hour's
+resolutions is still a good suggestion."""
 
 from __future__ import annotations
 
 import dataclasses
 import threading
 import weakref
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select
 
-from baton.core.playbook import Playbook
+from baton.core.ticket import Ticket
+from baton.services.classification import Classifier
+from baton.services.knowledge import article_suggestions
+from baton.services.triggers import Found, SuggesterPort
 from baton.services.unit_of_work import read_only
 from baton.store import tables as t
 
+if TYPE_CHECKING:
+    from baton.assist.similar import Match, SimilarIndex
+
+REFRESH = timedelta(hours=1)
+ARTICLES = 3
+"""Published knowledge articles shown beside the similar tickets."""
+
+
+@dataclass(frozen=True)
+class _Built:
+    key: tuple[Any, ...]
+    """The resolved set it was built from: count, latest resolution, sum of ids."""
+    at: datetime
+    index: SimilarIndex | None
+
+
 _lock = threading.Lock()
-_indexes: weakref.WeakKeyDictionary[Engine, tuple[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
-"""Per engine: the resolved set it was built from (count, latest resolution, sum of ids), and the index."""
+_indexes: weakref.WeakKeyDictionary[Engine, _Built] = weakref.WeakKeyDictionary()
 
 
-def _index(engine: Engine) -> Any:
+def similar_index(engine: Engine, now: datetime) -> SimilarIndex | None:
+    """The index of resolved tickets (None while there are none)."""
     from baton.assist.history import resolved_tickets
     from baton.assist.similar import SimilarIndex
 
+    with _lock:
+        built = _indexes.get(engine)
+    if built is not None and now - built.at < REFRESH:
+        return built.index
     c = t.tickets.c
     with read_only(engine) as uow:
         key = tuple(
@@ -31,30 +61,39 @@ def _index(engine: Engine) -> Any:
                 select(func.count(), func.max(c.resolved_at), func.sum(c.id)).where(c.resolved_at.is_not(None))
             ).one()
         )
+    if built is not None and built.key == key:
+        index = built.index
+    else:
+        records = resolved_tickets(engine)
+        index = SimilarIndex.build([r.resolved_ticket() for r in records]) if records else None
     with _lock:
-        cached = _indexes.get(engine)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-    records = resolved_tickets(engine)
-    index = SimilarIndex.build([r.resolved_ticket() for r in records]) if records else None
-    with _lock:
-        _indexes[engine] = (key, index)
+        _indexes[engine] = _Built(key, now, index)
     return index
 
 
-def ticket_suggestions(
-    engine: Engine, playbook: Playbook, database_url: str, ticket_id: int, k: int = 5
-) -> dict[str, Any]:
-    from baton.assist.classify import suggest, ticket_text
-    from baton.assist.model_store import default_model_path, load_or_explain
+def query_text(ticket: Ticket) -> str:
+    """What a ticket is searched by: its subject, first message and the customer's latest."""
+    from baton.assist.classify import ticket_text
 
+    return ticket_text(ticket.subject, f"{ticket.body}\n{ticket.last_customer_message}")
+
+
+def similar_to(engine: Engine, ticket: Ticket, now: datetime, k: int) -> tuple[list[Match], str | None]:
+    """The k resolved tickets most like ``ticket`` (never itself), and a note when there is nothing to search."""
+    index = similar_index(engine, now)
+    if index is None:
+        return [], "no resolved tickets yet"
+    found = [m for m in index.top(query_text(ticket), k + 1) if m.ticket_id != ticket.id][:k]
+    return found, None if found else "no resolved ticket shares a word with this one"
+
+
+def ticket_suggestions(
+    engine: Engine, classifier: Classifier, ticket_id: int, now: datetime, k: int = 5
+) -> dict[str, Any]:
     with read_only(engine) as uow:
         ticket = uow.tickets.get(ticket_id)
-    text = ticket_text(ticket.subject, f"{ticket.body}\n{ticket.last_customer_message}")
-    model, problem = load_or_explain(default_model_path(database_url))
-    suggestion = suggest(text, playbook, model, model_problem=problem)
-    index = _index(engine)
-    matches = [m for m in (index.top(text, k + 1) if index is not None else []) if m.ticket_id != ticket_id][:k]
+    suggestion = classifier(ticket.subject, f"{ticket.body}\n{ticket.last_customer_message}")
+    matches, note = similar_to(engine, ticket, now, k)
     classification = dataclasses.asdict(suggestion)
     classification["source"] = str(suggestion.source.value)
     if suggestion.severity_source is not None:
@@ -62,5 +101,44 @@ def ticket_suggestions(
     return {
         "classification": classification,
         "similar": [dataclasses.asdict(m) | {"score": round(m.score, 4)} for m in matches],
-        "similar_note": None if index is not None else "no resolved tickets yet",
+        "similar_note": note,
+        "articles": article_suggestions(engine, query_text(ticket), ARTICLES),
     }
+
+
+def pushed(engine: Engine, ticket: Ticket, now: datetime, k: int) -> Found:
+    """What a `suggest` rule pushes to the ticket's owner: the k most similar resolved
+    tickets with a short resolution and the k closest published articles, or a note
+    saying why there is nothing."""
+    matches, note = similar_to(engine, ticket, now, k)
+    tickets: list[dict[str, str | int | float]] = [
+        {
+            "ticket_id": int(m.ticket_id),
+            "score": round(m.score, 4),
+            "category": m.category,
+            "resolved_by": m.resolved_by,
+            "resolution": _short(m.resolution),
+        }
+        for m in matches
+    ]
+    articles: list[dict[str, str | int | float]] = [
+        {"article_id": a["id"], "score": a["score"], "title": a["title"]}
+        for a in article_suggestions(engine, query_text(ticket), k)
+    ]
+    if not tickets and not articles:
+        return [], [], note or "nothing similar found"
+    return tickets, articles, ""
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def suggester(engine: Engine) -> SuggesterPort:
+    """The port through which `suggest` rules reach this desk's tickets and articles."""
+
+    def push(ticket: Ticket, now: datetime, k: int) -> Found:
+        return pushed(engine, ticket, now, k)
+
+    return push

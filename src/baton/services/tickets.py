@@ -3,9 +3,10 @@ transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -18,10 +19,17 @@ from baton.core.playbook import Playbook
 from baton.core.ticket import Ticket, open_from
 from baton.services import sentiment
 from baton.services.clock import Clock
-from baton.services.triggers import SYSTEM, Follower
+from baton.services.knowledge import draft_on_resolution
+from baton.services.triggers import SYSTEM, Follower, SuggesterPort
 from baton.services.unit_of_work import UnitOfWork, unit_of_work
 
+if TYPE_CHECKING:
+    from baton.assist.classify import Suggestion
+
 RETRIES = 3
+
+ClassifierPort = Callable[[str, str], "Suggestion"]
+"""(subject, body) -> what the ticket's text suggests; never raises."""
 
 
 @dataclass(frozen=True)
@@ -34,8 +42,10 @@ class NewCustomer:
 class NewTicket:
     subject: str
     body: str
-    severity: str
-    category: str
+    severity: str | None
+    """None: the text's suggested severity, else the playbook's intake severity."""
+    category: str | None
+    """None: the classifier's category (the playbook's intake category when it cannot tell)."""
     channel: str
     customer_id: int | None = None
     customer: NewCustomer | None = None
@@ -51,10 +61,57 @@ class Outcome:
 
 
 class TicketService:
-    def __init__(self, engine: Engine, playbook: Playbook, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        playbook: Playbook,
+        clock: Clock,
+        classifier: ClassifierPort | None = None,
+        suggester: SuggesterPort | None = None,
+    ) -> None:
         self.engine = engine
         self.playbook = playbook
         self.clock = clock
+        self.classifier = classifier
+        self.suggester = suggester
+
+    def _classified(self, new: NewTicket) -> tuple[str, str, ev.TicketClassified | None]:
+        """The new ticket's category and severity (the sender's, else what its text
+        suggests, else the playbook's intake defaults) and the classification to record."""
+        pb = self.playbook
+        suggestion = self.classifier(new.subject, new.body) if self.classifier is not None else None
+        applied = []
+        category = new.category
+        if category is None:
+            fallback = pb.intake_category or next(iter(pb.categories))
+            category = suggestion.category if suggestion is not None else fallback
+            applied.append("category")
+        severity, severity_source = new.severity, None
+        if severity is None:
+            if suggestion is not None and suggestion.severity is not None:
+                severity = suggestion.severity
+            elif pb.intake_severity is not None:
+                severity, severity_source = pb.intake_severity, "intake"
+            else:
+                raise InvalidCommand(
+                    "name a severity: the text suggests none and the playbook sets no intake_severity",
+                    (FieldError("severity", "required for this ticket"),),
+                )
+            applied.append("severity")
+        if suggestion is None:
+            return category, severity, None
+        classified = ev.TicketClassified(
+            category=suggestion.category,
+            confidence=round(suggestion.confidence, 4),
+            source=str(suggestion.source.value),
+            reason=suggestion.reason,
+            severity=severity if severity_source else suggestion.severity,
+            severity_source=severity_source
+            or (str(suggestion.severity_source.value) if suggestion.severity_source else None),
+            alternatives=[[name, round(p, 4)] for name, p in suggestion.alternatives],
+            applied=applied,
+        )
+        return category, severity, classified
 
     def _customer(self, uow: UnitOfWork, new: NewTicket) -> cmd.CustomerRef:
         if new.customer_id is not None:
@@ -87,12 +144,13 @@ class TicketService:
     def open(self, actor: str, new: NewTicket) -> Outcome:
         with unit_of_work(self.engine) as uow:
             customer = self._customer(uow, new)
+            category, severity, classified = self._classified(new)
             command = cmd.OpenTicket(
                 subject=new.subject,
                 body=new.body,
                 customer=customer,
-                severity=new.severity,
-                category=new.category,
+                severity=severity,
+                category=category,
                 channel=new.channel,
                 page_context=dict(new.page_context),
                 role=new.role,
@@ -107,10 +165,11 @@ class TicketService:
             first = ev.RecordedEvent(ticket_id, 1, opened, actor, ctx.now, self.playbook.version)
             uow.tickets.append_events([first])
             before = open_from(ticket_id, opened, ctx.now)
-            follower = Follower(self.playbook, uow, ctx.now)
+            follower = Follower(self.playbook, uow, ctx.now, self.suggester)
+            after, noted = follower.apply(before, [classified] if classified else [], SYSTEM)
             clocks = sla.react((), opened.severity, opened.customer_tier, events, self.playbook, ctx.now)
-            after, started = follower.apply(before, clocks, actor)
-            after = follower.follow(after, [], actor, happened=[(1, opened), *started])
+            after, started = follower.apply(after, clocks, actor)
+            after = follower.follow(after, [], actor, happened=[(1, opened), *noted, *started])
             uow.tickets.save(before, after)
             uow.timers.schedule(ticket_id, follower.next_due(after))
             uow.tickets.append_events(follower.records)
@@ -151,7 +210,7 @@ class TicketService:
     ) -> tuple[Ticket, list[ev.RecordedEvent], datetime | None]:
         """The command's events, the clock events and rule firings they cause, applied;
         with the ticket's next timer."""
-        follower = Follower(self.playbook, uow, self.clock.now())
+        follower = Follower(self.playbook, uow, self.clock.now(), self.suggester)
         after = follower.follow(before, events, actor)
         return after, follower.records, follower.next_due(after)
 
@@ -163,6 +222,7 @@ class TicketService:
         uow.timers.schedule(before.id, due)
         uow.tickets.append_events(records)
         self._add_messages(uow, records)
+        draft_on_resolution(uow, before, after, records, self.clock.now())
         return Outcome(after, records)
 
     def _add_messages(self, uow: UnitOfWork, records: list[ev.RecordedEvent]) -> None:

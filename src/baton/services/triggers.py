@@ -7,6 +7,7 @@ this module only strings them together inside the caller's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,12 +27,20 @@ SYSTEM = "baton"
 CHAIN_LIMIT = 4
 """Rounds of rules firing on the events of other rules' actions before Baton stops a chain."""
 
+Found = tuple[list[dict[str, str | int | float]], list[dict[str, str | int | float]], str]
+"""Similar resolved tickets, knowledge articles, and a note on what is missing."""
+SuggesterPort = Callable[[Ticket, datetime, int], Found]
+"""(ticket, now, how many) -> what to push to the ticket's owner."""
+
 
 class Follower:
-    def __init__(self, playbook: Playbook, uow: UnitOfWork, now: datetime) -> None:
+    def __init__(
+        self, playbook: Playbook, uow: UnitOfWork, now: datetime, suggester: SuggesterPort | None = None
+    ) -> None:
         self.playbook = playbook
         self.uow = uow
         self.now = now
+        self.suggester = suggester
         self.records: list[ev.RecordedEvent] = []
 
     def apply(self, ticket: Ticket, events: list[ev.Event], actor: str) -> tuple[Ticket, list[tuple[int, ev.Event]]]:
@@ -127,10 +136,27 @@ class Follower:
             case "customer_update":
                 body = self._render(ticket, p["template"], p["follow_up"], p["calendar"])
                 command = cmd.AddMessage(body, "public", "system", "Baton")
+            case "suggest":
+                return [self._suggestions(ticket, rule.name, p["role"], p["count"])]
             case _:  # pragma: no cover - the playbook check admits no other kind
                 raise ValueError(action.kind)
         load = self.uow.tickets.open_load() if action.kind in ("escalate", "add_consulted") else {}
         return decide(ticket, command, Context(self.playbook, SYSTEM, self.now, load, system=True))
+
+    def _suggestions(self, ticket: Ticket, rule: str, role: str, count: int) -> ev.SuggestionsPushed:
+        own = ticket.ownership
+        to_owner = role == "owner"
+        tickets, articles, note = (
+            self.suggester(ticket, self.now, count) if self.suggester is not None else ([], [], "no suggester is wired")
+        )
+        return ev.SuggestionsPushed(
+            rule=rule,
+            role=own.responsible_role if to_owner else role,
+            agent=own.responsible_agent if to_owner else "",
+            tickets=tickets,
+            articles=articles,
+            note=note,
+        )
 
     def _note(self, ticket: Ticket, firing: evaluation.Firing, kind: EscalationKind) -> dict[str, str]:
         """A handoff note built from what the ticket shows, saying plainly that a rule wrote it."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine
 
 from baton.store.db import reading, writing
-from baton.store.repository import CustomerRepository, TicketRepository, TimerRepository
+from baton.store.repository import CustomerRepository, KnowledgeRepository, TicketRepository, TimerRepository
 
 
 @dataclass
@@ -18,10 +18,13 @@ class UnitOfWork:
     tickets: TicketRepository
     customers: CustomerRepository
     timers: TimerRepository
+    knowledge: KnowledgeRepository
 
 
 def _bind(conn: Connection) -> UnitOfWork:
-    return UnitOfWork(conn, TicketRepository(conn), CustomerRepository(conn), TimerRepository(conn))
+    return UnitOfWork(
+        conn, TicketRepository(conn), CustomerRepository(conn), TimerRepository(conn), KnowledgeRepository(conn)
+    )
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from baton.app import Baton
 from baton.core import events as ev
 from baton.core.errors import NotFound
 from baton.services.briefs import ticket_brief
+from baton.services.suggestions import ticket_suggestions
 from baton.services.tokens import agent_for_token
 from baton.services.unit_of_work import read_only
 
@@ -102,6 +103,13 @@ def describe(event: ev.Event) -> str:
             return f"stopped rules {', '.join(event.rules)}: {event.reason}"
         case ev.RoleNotified():
             return f"notified {event.role}: {event.message}"
+        case ev.TicketClassified():
+            took = f"; took its {' and '.join(event.applied)}" if event.applied else ""
+            return f"classified {event.category} ({event.source}, {event.confidence:.2f}){took}: {event.reason}"
+        case ev.SuggestionsPushed():
+            to = f"{event.agent} ({event.role})" if event.agent else event.role
+            found = [f"#{t['ticket_id']}" for t in event.tickets] + [f"article {a['title']}" for a in event.articles]
+            return f"rule {event.rule} pushed to {to}: {', '.join(found) or event.note}"
         case ev.CategoryChanged():
             return f"category {event.previous} → {event.category}"
         case ev.CustomerTierChanged():
@@ -217,5 +225,12 @@ def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewe
             "trail": [(r, describe(r.event)) for r in trail],
             "clocks": [ClockPublic.of(c, baton.clock.now(), baton.playbook.calendars) for c in ticket.clocks],
             "brief": ticket_brief(baton.engine, baton.playbook, ticket_id, baton.clock.now()),
+            "llm_configured": baton.settings.llm_configured,
+            "suggestions": (
+                ticket_suggestions(baton.engine, baton.classifier, ticket_id, baton.clock.now())
+                if ticket.status.is_active
+                else None
+            ),
+            "pushed": next((r for r in reversed(trail) if isinstance(r.event, ev.SuggestionsPushed)), None),
         },
     )

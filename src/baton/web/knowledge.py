@@ -1,0 +1,189 @@
+"""/knowledge: drafts waiting for review and published articles; an article with its
+source ticket, an edit form, and Publish / Discard for leads. Signed-in only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from baton.api.deps import BatonDep
+from baton.api.problems import STATUS
+from baton.app import Baton
+from baton.core.errors import DomainError, InvalidCommand, NotFound
+from baton.services import knowledge
+from baton.store.repository import Article
+from baton.web.pages import Viewer, _common, _to_sign_in, templates
+
+router = APIRouter(include_in_schema=False)
+
+DONE = {
+    "edited": "Saved.",
+    "published": "Published: it is now suggested for tickets that read alike.",
+    "discarded": "Discarded: it will not be suggested.",
+}
+
+
+def _status_of(exc: DomainError) -> int:
+    return next((code for kind, code in STATUS if isinstance(exc, kind)), 400)
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _refusal(exc: DomainError, doing: str) -> str:
+    """What a person reads when a command is refused."""
+    if doing == "publish" and isinstance(exc, InvalidCommand) and exc.errors:
+        return f"Fill in the {_and([e.field for e in exc.errors])} before publishing."
+    return exc.detail[:1].upper() + exc.detail[1:] + ("" if exc.detail.endswith(".") else ".")
+
+
+async def _form(request: Request) -> dict[str, str]:
+    parsed = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    return {name: values[0] for name, values in parsed.items()}
+
+
+def _version(form: Mapping[str, str]) -> int | None:
+    raw = form.get("expected_version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _article_page(
+    request: Request,
+    baton: Baton,
+    viewer: str,
+    article: Article,
+    *,
+    message: str = "",
+    error: str = "",
+    fields: Mapping[str, Any] | None = None,
+    status_code: int = 200,
+    bad: tuple[str, ...] = (),
+) -> Response:
+    shown = {
+        "title": article.title,
+        "problem": article.problem,
+        "cause": article.cause,
+        "steps": "\n".join(article.steps),
+        "expected_version": article.version,
+    }
+    shown |= dict(fields or {})
+    return templates.TemplateResponse(
+        request,
+        "knowledge_article.html",
+        {
+            **_common(baton, viewer),
+            "article": article,
+            "form": shown,
+            "lead": baton.playbook.has_authority(viewer),
+            "message": message,
+            "error": error,
+            "bad": bad,
+        },
+        status_code=status_code,
+    )
+
+
+def _missing(request: Request, baton: Baton, viewer: str, exc: NotFound) -> Response:
+    return templates.TemplateResponse(
+        request, "missing.html", {**_common(baton, viewer), "detail": exc.detail}, status_code=404
+    )
+
+
+@router.get("/knowledge", response_class=HTMLResponse)
+def knowledge_list(request: Request, baton: BatonDep, viewer: Viewer) -> Response:
+    if viewer is None:
+        return _to_sign_in(request)
+    drafts = knowledge.list_articles(baton.engine, knowledge.DRAFT)
+    published = knowledge.list_articles(baton.engine, knowledge.PUBLISHED)
+    return templates.TemplateResponse(
+        request,
+        "knowledge_list.html",
+        {
+            **_common(baton, viewer),
+            "drafts": drafts,
+            "published": published,
+            "lead": baton.playbook.has_authority(viewer),
+        },
+    )
+
+
+@router.get("/knowledge/{article_id}", response_class=HTMLResponse)
+def article_page(request: Request, article_id: int, baton: BatonDep, viewer: Viewer, done: str = "") -> Response:
+    if viewer is None:
+        return _to_sign_in(request)
+    try:
+        article = knowledge.get_article(baton.engine, article_id)
+    except NotFound as exc:
+        return _missing(request, baton, viewer, exc)
+    return _article_page(request, baton, viewer, article, message=DONE.get(done, ""))
+
+
+def _back(article_id: int, done: str) -> RedirectResponse:
+    return RedirectResponse(f"/knowledge/{article_id}?" + urlencode({"done": done}), status_code=303)
+
+
+@router.post("/knowledge/{article_id}")
+async def edit(request: Request, article_id: int, baton: BatonDep, viewer: Viewer) -> Response:
+    if viewer is None:
+        return _to_sign_in(request)
+    form = await _form(request)
+    changes: dict[str, Any] = {name: form[name] for name in ("title", "problem", "cause") if name in form}
+    if "steps" in form:
+        changes["steps"] = form["steps"].splitlines()
+    try:
+        knowledge.edit_article(
+            baton.engine, baton.playbook, viewer, article_id, changes, _version(form), baton.clock.now()
+        )
+    except NotFound as exc:
+        return _missing(request, baton, viewer, exc)
+    except DomainError as exc:
+        article = knowledge.get_article(baton.engine, article_id)
+        return _article_page(
+            request,
+            baton,
+            viewer,
+            article,
+            error=_refusal(exc, "edit"),
+            fields={name: form[name] for name in ("title", "problem", "cause", "steps") if name in form},
+            status_code=_status_of(exc),
+            bad=tuple(e.field for e in exc.errors),
+        )
+    return _back(article_id, "edited")
+
+
+async def _act(request: Request, article_id: int, baton: Baton, viewer: str | None, doing: str) -> Response:
+    if viewer is None:
+        return _to_sign_in(request)
+    form = await _form(request)
+    act = knowledge.publish if doing == "publish" else knowledge.discard
+    try:
+        act(baton.engine, baton.playbook, viewer, article_id, baton.clock.now(), _version(form))
+    except NotFound as exc:
+        return _missing(request, baton, viewer, exc)
+    except DomainError as exc:
+        article = knowledge.get_article(baton.engine, article_id)
+        return _article_page(
+            request,
+            baton,
+            viewer,
+            article,
+            error=_refusal(exc, doing),
+            status_code=_status_of(exc),
+            bad=tuple(e.field for e in exc.errors),
+        )
+    return _back(article_id, "published" if doing == "publish" else "discarded")
+
+
+@router.post("/knowledge/{article_id}/publish")
+async def publish(request: Request, article_id: int, baton: BatonDep, viewer: Viewer) -> Response:
+    return await _act(request, article_id, baton, viewer, "publish")
+
+
+@router.post("/knowledge/{article_id}/discard")
+async def discard(request: Request, article_id: int, baton: BatonDep, viewer: Viewer) -> Response:
+    return await _act(request, article_id, baton, viewer, "discard")
