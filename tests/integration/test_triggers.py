@@ -307,3 +307,30 @@ def test_a_stuck_ticket_on_a_desk_with_nothing_resolved_is_told_so(baton, clock)
     baton.tickets.fire_due_timers()
     [pushed] = [rec.event for rec in trail(baton, stuck.id) if isinstance(rec.event, SuggestionsPushed)]
     assert pushed.tickets == [] and pushed.note == "no resolved tickets yet"
+
+
+def test_pushed_suggestions_and_role_notifications_reach_the_agents_they_address(client, auth, baton, clock):
+    export = ticket(
+        subject="Scheduled export stuck", body="Our nightly CSV export to S3 has been in progress for hours."
+    )
+    solved = baton.tickets.open("amara", export).ticket
+    baton.tickets.execute("amara", solved.id, cmd.Resolve("Re-ran the export."))
+    again = ticket(subject="Export stuck again", body="The nightly S3 export is stuck in progress.", agent="dana")
+    stuck = baton.tickets.open("dana", again)
+    urgent = baton.tickets.open("bruno", ticket(severity="high", agent="bruno")).ticket
+    clock.advance(timedelta(minutes=50))  # both stalled: suggestions to their owners, the urgent one to the lead
+    baton.tickets.fire_due_timers()
+
+    mine = client.get("/api/v1/me/notifications", headers=auth("dana")).json()
+    assert [(n["ticket_id"], n["kind"], n["to"]) for n in mine] == [
+        (stuck.ticket.id, "suggestions", "dana (frontline)")
+    ]
+    assert mine[0]["tickets"][0]["ticket_id"] == solved.id
+    assert mine[0]["message"] == "no progress: 1 suggestion by rule stuck-ticket-suggestions"
+    lead = client.get("/api/v1/me/notifications", headers=auth("priya")).json()  # priya leads support
+    assert [(n["ticket_id"], n["kind"]) for n in lead] == [(urgent.id, "notified")]
+    assert lead[0]["message"] == "No progress for 45 business minutes on an urgent ticket."
+    assert client.get("/api/v1/me/notifications", headers=auth("greta")).json() == []
+    clock.advance(timedelta(days=8))
+    assert client.get("/api/v1/me/notifications", headers=auth("dana")).json() == []  # a week's window
+    assert client.get("/api/v1/me/notifications?days=10", headers=auth("dana")).json() != []

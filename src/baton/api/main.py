@@ -20,29 +20,20 @@ def create_app(baton: Baton) -> FastAPI:
     )
     app.state.baton = baton
     problems.install(app)
-    app.include_router(tickets.router, prefix="/api/v1")
-    app.include_router(directory.router, prefix="/api/v1")
-    app.include_router(metrics.router, prefix="/api/v1")
-    app.include_router(rules.router, prefix="/api/v1")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok", "playbook_version": baton.playbook.version}
 
-    from baton.api.briefs import router as briefs_api
-    from baton.api.knowledge import router as knowledge_api
-    from baton.api.reports import router as reports_api
-    from baton.web.briefs import router as brief_pages
-    from baton.web.knowledge import router as knowledge_pages
-    from baton.web.pages import router as pages
-    from baton.web.reports import router as reports_pages
+    from baton.api import briefs, knowledge, notifications, reports
+    from baton.web import briefs as brief_pages
+    from baton.web import knowledge as knowledge_pages
+    from baton.web import pages
+    from baton.web import reports as report_pages
 
-    app.include_router(reports_api, prefix="/api/v1")
-    app.include_router(briefs_api, prefix="/api/v1")
-    app.include_router(pages)
-    app.include_router(brief_pages)
-    app.include_router(reports_pages)
-    app.include_router(knowledge_api, prefix="/api/v1")
-    app.include_router(knowledge_pages)
+    for api in (tickets, directory, metrics, rules, reports, briefs, knowledge, notifications):
+        app.include_router(api.router, prefix="/api/v1")
+    for web in (pages, brief_pages, report_pages, knowledge_pages):
+        app.include_router(web.router)
     app.add_middleware(BodyLimit, max_bytes=baton.settings.max_body_bytes)
     return app

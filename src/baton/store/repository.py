@@ -370,6 +370,30 @@ class TicketRepository:
             ],
         )
 
+    def recent_events(
+        self, types: Sequence[str], since: datetime, limit: int
+    ) -> list[tuple[ev.RecordedEvent, str, str]]:
+        """Events of ``types`` recorded since ``since``, newest first, each with its
+        ticket's subject and status (by the index on the event time)."""
+        e = t.ticket_events.c
+        rows = self.conn.execute(
+            select(t.ticket_events, t.tickets.c.subject, t.tickets.c.status)
+            .join(t.tickets, t.tickets.c.id == e.ticket_id)
+            .where(e.occurred_at >= since, e.type.in_(types))
+            .order_by(e.occurred_at.desc(), e.id.desc())
+            .limit(limit)
+        )
+        return [
+            (
+                ev.RecordedEvent(
+                    r.ticket_id, r.seq, ev.from_payload(r.type, r.payload), r.actor, r.occurred_at, r.playbook_version
+                ),
+                r.subject,
+                r.status,
+            )
+            for r in rows
+        ]
+
     def events(self, ticket_id: int) -> list[ev.RecordedEvent]:
         rows = self.conn.execute(
             select(t.ticket_events).where(t.ticket_events.c.ticket_id == ticket_id).order_by(t.ticket_events.c.seq)

@@ -17,6 +17,7 @@ from baton.app import Baton
 from baton.core import events as ev
 from baton.core.errors import NotFound
 from baton.services.briefs import ticket_brief
+from baton.services.notifications import notifications_for
 from baton.services.suggestions import ticket_suggestions
 from baton.services.tokens import agent_for_token
 from baton.services.unit_of_work import read_only
@@ -196,6 +197,7 @@ def ticket_list(
             "more": len(rows) > size,
             "status": status or "",
             "total": total,
+            "notifications": notifications_for(baton.engine, baton.playbook, viewer, baton.clock.now(), limit=10),
         },
     )
 
