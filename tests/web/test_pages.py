@@ -7,30 +7,20 @@ the real services; expectations are read back from the same database."""
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
-from baton.api.main import create_app
-from baton.app import Baton, build
+from baton.app import Baton
 from baton.demo.simulate import simulate
 from baton.services.tokens import create_token
 from baton.services.unit_of_work import read_only
-from baton.settings import EXAMPLE_PLAYBOOK, Settings
-from baton.store.db import make_engine
-from baton.store.migrate import upgrade
-from preflight import CHROMIUM, chromium_problem
+
+from .conftest import Site, serve, sign_in, sqlite_baton
 
 pytestmark = pytest.mark.browser
 
@@ -38,93 +28,16 @@ DEMO_END = date(2026, 11, 20)
 TOKEN_AT = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 LIST_SHOT = Path("/tmp/baton-list.png")
 TICKET_SHOT = Path("/tmp/baton-ticket.png")
-TIMEOUT_MS = 10_000
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@dataclass(frozen=True)
-class Site:
-    url: str
-    token: str
-    baton: Baton
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The app on a migrated SQLite file with a small demo history, served by uvicorn."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'baton.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    baton = build(Settings(database_url=url, playbook=EXAMPLE_PLAYBOOK))
-    try:
-        simulate(baton.engine, baton.playbook, days=3, seed=7, end=DEMO_END)
+    with sqlite_baton(tmp_path_factory.mktemp("web")) as baton:
+        simulate(baton.engine, baton.playbook, days=3, seed=7, end=DEMO_END, classifier=baton.classifier)
         token = create_token(baton.engine, "amara", TOKEN_AT)
-        port = _free_port()
-        config = uvicorn.Config(create_app(baton), host="127.0.0.1", port=port, log_level="warning")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, name="baton-web-test", daemon=True)
-        thread.start()
-        try:
-            deadline = time.monotonic() + 10
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    pytest.fail("the Baton server did not start", pytrace=False)
-                time.sleep(0.02)
-            yield Site(f"http://127.0.0.1:{port}", token, baton)
-        finally:
-            server.should_exit = True
-            thread.join(10)
-    finally:
-        baton.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    problem = chromium_problem()
-    if problem is not None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true and {problem}", pytrace=False)
-        pytest.skip(problem)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page in a context of its own: no cookies carried between tests."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def sign_in(page: Page, site: Site, path: str = "/") -> None:
-    page.goto(site.url + path)
-    expect(page).to_have_url(f"{site.url}/login?" + urlencode({"next": path}))
-    page.get_by_label("API token").fill(site.token)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(site.url + path)
+        with serve(baton) as url:
+            yield Site(url, token, baton)
 
 
 def _cells(scope: Page | Locator, selector: str) -> list[str]:
@@ -265,3 +178,48 @@ def test_a_ticket_that_does_not_exist_shows_a_not_found_page(page: Page, site: S
     expect(page.locator("h1")).to_have_text("Not found")
     expect(page.locator("main")).to_contain_text("ticket 99999 does not exist")
     expect(page.get_by_role("link", name="Back to tickets")).to_be_visible()
+
+
+def test_an_open_ticket_shows_its_suggestions_and_what_was_pushed_to_its_owner(page: Page, site: Site) -> None:
+    from baton.core.events import SuggestionsPushed
+    from baton.services.suggestions import ticket_suggestions
+
+    with read_only(site.baton.engine) as uow:
+        active = uow.tickets.page(status="open", limit=500)
+        stuck = next(
+            (t.id, r)
+            for t in active
+            for r in reversed(uow.tickets.events(t.id))
+            if isinstance(r.event, SuggestionsPushed) and r.event.tickets
+        )
+    ticket_id, pushed = stuck
+    expected = ticket_suggestions(site.baton.engine, site.baton.classifier, ticket_id, site.baton.clock.now())
+    assert expected["similar"], "a stuck demo ticket with pushed suggestions has similar resolved tickets"
+
+    sign_in(page, site, f"/tickets/{ticket_id}")
+
+    panel = page.locator("#suggestions")
+    expect(panel.locator("#classification")).to_contain_text(expected["classification"]["category"])
+    expect(panel.locator("#classification")).to_contain_text(expected["classification"]["reason"])
+    similar = panel.locator(".similar")
+    expect(similar).to_have_count(len(expected["similar"]))
+    first = expected["similar"][0]
+    expect(similar.first).to_contain_text(f"#{first['ticket_id']}")
+    expect(panel.locator("#pushed")).to_contain_text(f"rule {pushed.event.rule}")
+    expect(panel.locator("#pushed")).to_contain_text(f"#{pushed.event.tickets[0]['ticket_id']}")
+
+    similar.first.get_by_role("link").click()
+    expect(page).to_have_url(f"{site.url}/tickets/{first['ticket_id']}")
+    expect(page.locator("#suggestions")).to_have_count(0)  # a resolved ticket needs none
+
+
+def test_the_ticket_list_shows_what_baton_sent_the_signed_in_agent(page: Page, site: Site) -> None:
+    from baton.services.notifications import notifications_for
+
+    expected = notifications_for(site.baton.engine, site.baton.playbook, "amara", site.baton.clock.now(), limit=10)
+    assert expected, "in the demo's last days amara's stalled tickets had suggestions pushed to her"
+    sign_in(page, site)
+    items = page.locator("#notifications .notification")
+    expect(items).to_have_count(len(expected))
+    expect(items.first).to_contain_text(f"#{expected[0].ticket_id} {expected[0].subject}")
+    expect(items.first).to_contain_text(expected[0].message)

@@ -8,31 +8,21 @@ the real services, on a clock fixed at Monday 2026-11-23."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 
-from baton.api.main import create_app
-from baton.app import build
 from baton.demo.simulate import simulate
 from baton.reports.weekly import weekly_report
 from baton.reports.weeks import IsoWeek
 from baton.services.clock import FixedClock
 from baton.services.tokens import create_token
-from baton.settings import EXAMPLE_PLAYBOOK, Settings
-from baton.store.db import make_engine
-from baton.store.migrate import upgrade
 
-from .test_pages import Site, _free_port, browser, page, sign_in
-
-__all__ = ["browser", "page"]  # fixtures shared with the other page tests
+from .conftest import Site, serve, sign_in, sqlite_baton
 
 pytestmark = pytest.mark.browser
 
@@ -43,30 +33,11 @@ SHOT = Path("/tmp/baton-reports.png")
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('web-reports') / 'baton.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    baton = build(Settings(database_url=url, playbook=EXAMPLE_PLAYBOOK), FixedClock(NOW))
-    try:
+    with sqlite_baton(tmp_path_factory.mktemp("web-reports"), FixedClock(NOW)) as baton:
         simulate(baton.engine, baton.playbook, days=14, seed=7, end=DEMO_END)
         token = create_token(baton.engine, "amara", NOW)
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(create_app(baton), host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, name="baton-reports-test", daemon=True)
-        thread.start()
-        try:
-            deadline = time.monotonic() + 10
-            while not server.started:
-                if not thread.is_alive() or time.monotonic() > deadline:
-                    pytest.fail("the Baton server did not start", pytrace=False)
-                time.sleep(0.02)
-            yield Site(f"http://127.0.0.1:{port}", token, baton)
-        finally:
-            server.should_exit = True
-            thread.join(10)
-    finally:
-        baton.engine.dispose()
+        with serve(baton) as url:
+            yield Site(url, token, baton)
 
 
 def test_the_reports_page_needs_signing_in(page: Page, site: Site) -> None:
