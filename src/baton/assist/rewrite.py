@@ -10,7 +10,7 @@ Successful rewrites are kept in-process, keyed by the LLM's URL, the model and a
 of the brief's text, so a page refresh does not ask again, while any event that
 changes the brief gives a new key.
 
-``httpx2`` is imported only when a request is made, so Baton starts without it."""
+``httpx2`` is imported only when a request is made: most desks run without an LLM."""
 
 from __future__ import annotations
 
@@ -133,11 +133,9 @@ def rewrite_brief(brief: Brief, settings: Settings, *, client: httpx2.Client | N
 
 
 def _ask(url: str, model: str, prompt: str, settings: Settings, client: httpx2.Client | None) -> Rewrite:
+    import httpx2
+
     where = f"the LLM at {_shown(url)}"
-    try:
-        import httpx2
-    except ImportError:
-        return Rewrite(problem=f"the httpx2 package is not installed, so {where} cannot be asked; {AS_BUILT}")
     headers = {"Accept": "application/json"}
     if settings.llm_api_key is not None and settings.llm_api_key.get_secret_value():
         headers["Authorization"] = f"Bearer {settings.llm_api_key.get_secret_value()}"
