@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from baton.core import commands as cmd
-from baton.core.knowledge import draft_article, sentences, states_a_cause
+from baton.core.knowledge import draft_article, finding, sentences, states_a_cause
 from baton.core.playbook import EscalationKind
 from baton.core.ticket import Ticket
 from tests.unit.ticketing import STEP, T0, act, open_command, start
@@ -140,3 +140,25 @@ def test_cause_sentences_are_told_apart_from_what_was_done():
     assert not states_a_cause("Restored the key's limit to 600 per minute.")
     assert not states_a_cause("The customer was charged twice.")
     assert sentences("One. Two! Three?  Four") == ["One.", "Two!", "Three?", "Four"]
+
+
+def test_a_resolution_written_as_finding_then_actions_gives_its_finding_as_the_cause():
+    draft = draft_article(
+        resolved("A malformed row in one dataset blocked the exporter; skipped it and re-ran the export."), []
+    )
+    assert draft.cause == "A malformed row in one dataset blocked the exporter."
+    assert draft.sources["cause"] == "resolution (what was found, before what was done)"
+    assert "cause" not in draft.missing
+
+
+def test_a_resolution_that_only_lists_actions_states_no_finding():
+    assert finding("Refunded the duplicate capture; the payment retry bug is tracked.") is None
+    assert finding("Enabled public links; walked the customer through it.") is None
+    assert finding("The key had been re-issued without its limit; restored 600/min.") == (
+        "The key had been re-issued without its limit."
+    )
+    assert finding("A runaway query saturated the slot; killed it and capped its concurrency.") == (
+        "A runaway query saturated the slot."
+    )
+    assert finding("The export is slow; the customer will retry tonight.") is None  # no action follows
+    assert finding("No semicolon here, so no finding.") is None

@@ -30,6 +30,10 @@ _CAUSE = re.compile(
     re.IGNORECASE,
 )
 """A sentence that states why it happened, not what was done about it."""
+_DONE = re.compile(
+    r"^(?:\w+ed|sent|set|ran|made|put|gave|told|rebuilt|rewrote|wrote|took|kept|cut|shut|found|got)\b", re.IGNORECASE
+)
+"""A clause that opens with something done ("restored", "killed", "sent"): an action, not a finding."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
@@ -57,6 +61,16 @@ def sentences(text: str) -> list[str]:
 
 def states_a_cause(sentence: str) -> bool:
     return _CAUSE.search(sentence) is not None
+
+
+def finding(sentence: str) -> str | None:
+    """The finding of a resolution written as "<what was wrong>; <what was done>": the
+    first clause, when it does not open with an action and the next one does."""
+    first, separator, rest = sentence.partition(";")
+    first, rest = first.strip(), rest.strip()
+    if not separator or not first or _DONE.match(first) or not _DONE.match(rest):
+        return None
+    return first + "."
 
 
 def resolving_side(ticket: Ticket, resolved_by: str = "") -> frozenset[str]:
@@ -97,8 +111,12 @@ def _problem(ticket: Ticket) -> tuple[str, str]:
 def _cause(ticket: Ticket, notes: Sequence[ThreadMessage]) -> tuple[str, str]:
     found: dict[str, None] = {}
     where: list[str] = []
+    findings = [f for f in map(finding, sentences(ticket.resolution)) if f is not None]
+    if findings:
+        found.update(dict.fromkeys(findings))
+        where.append("resolution (what was found, before what was done)")
     for text, place in [(ticket.resolution, "resolution"), *((m.body, _note_place(m)) for m in notes)]:
-        stated = [s for s in sentences(text) if states_a_cause(s) and s not in found]
+        stated = [s for s in sentences(text) if states_a_cause(s) and s not in found and finding(s) is None]
         if stated:
             found.update(dict.fromkeys(stated))
             where.append(place)

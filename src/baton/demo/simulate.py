@@ -27,6 +27,8 @@ from baton.services.tickets import ClassifierPort, NewCustomer, NewTicket, Outco
 from baton.services.unit_of_work import read_only
 
 OPENS, CLOSES = time(8, 0), time(18, 0)
+REVIEW = time(16, 30)
+"""When the support lead reviews the day's knowledge drafts."""
 INTAKE = "intake"
 """The actor recorded for tickets that arrive from a channel rather than an agent."""
 
@@ -59,6 +61,8 @@ class Simulation:
     before_triggers: TicketService | None = None
     """The service without trigger rules, used until ``triggers_from``."""
     triggers_from: datetime | None = None
+    reviews: list[datetime] = field(default_factory=list)
+    """When the support lead goes through the knowledge drafts, in order."""
 
     @property
     def now_serving(self) -> TicketService:
@@ -86,10 +90,30 @@ class Simulation:
             self.clock.set(max(due, self.clock.now()))
             self.now_serving.fire_due_timers(limit=1000)
 
+    def review_drafts_until(self, at: datetime) -> None:
+        """The lead's daily pass over the knowledge drafts: each draft that states its
+        problem, cause and steps is published, unless an article of that title already
+        is; the rest wait for someone to fill them in."""
+        from baton.services import knowledge
+
+        lead = next((a for a in self.playbook.agents if self.playbook.has_authority(a)), None)
+        while self.reviews and self.reviews[0] <= at:
+            self.clock.set(max(self.reviews.pop(0), self.clock.now()))
+            if lead is None:
+                continue
+            engine = self.service.engine
+            published = {a.title for a in knowledge.list_articles(engine, "published", limit=10_000)}
+            for draft in knowledge.list_articles(engine, "draft", limit=10_000):
+                if not draft.missing and draft.title not in published:
+                    knowledge.publish(engine, self.playbook, lead, draft.id, self.clock.now(), draft.version)
+                    published.add(draft.title)
+                    self.stats["articles published"] += 1
+
     def run(self) -> None:
         while self.queue:
             at, _, story, action = heapq.heappop(self.queue)
             self.fire_timers_until(at)
+            self.review_drafts_until(at)
             self.clock.set(at)
             try:
                 outcome = action()
@@ -102,6 +126,7 @@ class Simulation:
                 continue
             self.schedule(business(at + delay), story, following)
         self.fire_timers_until(self.horizon)
+        self.review_drafts_until(self.horizon)
 
     def minutes(self, low: float, high: float) -> timedelta:
         return timedelta(minutes=self.rng.uniform(low, high))
@@ -402,6 +427,11 @@ def simulate(
         sim.before_triggers = TicketService(engine, quiet, clock, classifier)
         sim.triggers_from = datetime.combine(last - timedelta(days=triggers_for - 1), time(0), UTC)
     scenarios = [(s, w) for s, w in SCENARIOS if s.category in playbook.categories]
+    sim.reviews = [
+        datetime.combine(first + timedelta(days=offset), REVIEW, UTC)
+        for offset in range(days)
+        if (first + timedelta(days=offset)).weekday() < 5
+    ]
     for offset in range(days):
         for at in _arrivals(rng, first + timedelta(days=offset)):
             scenario = _pick(rng, scenarios)
@@ -417,5 +447,6 @@ def simulate(
         f"{st['TicketEscalated']} escalations, {st['EscalationBounced']} bounces, "
         f"{st['TicketResolved']} resolutions, {st['TicketReopened']} reopens, "
         f"{st['TicketClosed']} closed, {st['SlaThresholdReached']} SLA warnings, "
-        f"{st['SlaBreached']} SLA breaches" + (f"; {refused} steps refused" if refused else "")
+        f"{st['SlaBreached']} SLA breaches, {sim.stats['articles published']} knowledge articles published"
+        + (f"; {refused} steps refused" if refused else "")
     )
