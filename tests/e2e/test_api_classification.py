@@ -209,3 +209,32 @@ class TestTriageAfterClassification:
         events = client.get(f"/api/v1/tickets/{ticket['id']}/events", headers=auth("amara")).json()
         fired = [e["data"]["rule"] for e in events if e["type"] == "RuleFired"]
         assert "enterprise-critical-skips-tier-1" in fired
+
+
+def test_agreement_counts_resolved_tickets_by_who_named_the_category_and_where_the_suggestion_came_from(client, auth):
+    h = auth("amara")
+    named_right = open_ticket(client, auth)  # named billing; the text says "charged twice": hints agree
+    named_wrong = open_ticket(client, auth, category="bug")  # the same text, filed as a bug: hints disagree
+    taken = open_ticket(client, auth, subject="Refund please", body="Please refund the double charge.", **UNSAID)
+    left_open = open_ticket(client, auth, subject="Refund again", body="Another double charge.", **UNSAID)
+    corrected = client.post(
+        f"/api/v1/tickets/{taken['id']}/category", json={"category": "feature-request", "reason": "misfiled"}, headers=h
+    )
+    assert corrected.status_code == 200 and corrected.json()["category"] == "feature-request"
+    for ticket in (named_right, named_wrong, taken):
+        client.post(f"/api/v1/tickets/{ticket['id']}/resolve", json={"resolution": "Done."}, headers=h)
+
+    found = client.get("/api/v1/classification/agreement", headers=h).json()
+    assert (found["classified"], found["resolved"]) == (4, 3)  # the open ticket is not measured yet
+    rows = {(r["population"], r["source"]): (r["agreed"], r["tickets"], r["rate"]) for r in found["rows"]}
+    assert rows == {
+        ("named by the sender", "hints"): (1, 2, 0.5),
+        ("taken from the suggestion", "hints"): (0, 1, 0.0),  # an agent had to correct it
+    }
+    assert left_open["category"] == "billing"
+
+
+def test_a_category_correction_names_an_unknown_category(client, auth):
+    ticket = open_ticket(client, auth)
+    response = client.post(f"/api/v1/tickets/{ticket['id']}/category", json={"category": "misc"}, headers=auth("amara"))
+    assert is_problem(response, 422)["errors"][0]["field"] == "category"

@@ -21,6 +21,7 @@ from baton.assist.similar import SimilarIndex
 from baton.cli.models import default_model_path
 from baton.demo.simulate import simulate
 from baton.playbook import load_playbook
+from baton.services.classification import Classifier
 from baton.services.playbooks import install_playbook
 from baton.settings import EXAMPLE_PLAYBOOK
 from baton.store.db import make_engine
@@ -42,7 +43,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Pat
     engine = make_engine(f"sqlite:///{db}")
     playbook = load_playbook(EXAMPLE_PLAYBOOK)
     install_playbook(engine, playbook, EXAMPLE_PLAYBOOK.read_text(), datetime(2026, 11, 1, tzinfo=UTC))
-    simulate(engine, playbook, days=7, seed=7, end=date(2026, 11, 20))
+    classifier = Classifier(playbook, db.parent / "no-model" / "classifier.pkl")  # hints and fallbacks only
+    simulate(engine, playbook, days=7, seed=7, end=date(2026, 11, 20), classifier=classifier)
     engine.dispose()
     return db
 
@@ -113,3 +115,13 @@ def test_the_default_model_path_is_beside_a_sqlite_file_else_in_the_working_dire
     assert default_model_path(f"sqlite:///{tmp_path}/d/baton.db") == tmp_path / "d" / "models" / "classifier.pkl"
     assert default_model_path("postgresql+psycopg://u@h/db", tmp_path) == tmp_path / "models" / "classifier.pkl"
     assert default_model_path("sqlite:///:memory:", tmp_path) == tmp_path / "models" / "classifier.pkl"
+
+
+def test_agreement_reports_how_often_the_opening_classification_was_the_resolved_category(desk):
+    result = baton_cli("model", "agreement", "--since", "1000d", db=desk)
+    assert result.returncode == 0, result.stderr
+    assert "tickets classified at opening" in result.stdout
+    assert "named by the sender" in result.stdout and "hints" in result.stdout
+    bad = baton_cli("model", "agreement", "--since", "3x", db=desk)
+    assert bad.returncode == 1
+    assert "--since must be a number of days or weeks such as 90d or 12w, not '3x'" in bad.stderr

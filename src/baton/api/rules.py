@@ -1,4 +1,4 @@
-"""/api/v1/playbook/backtest and /api/v1/rules/health."""
+"""/api/v1/playbook/backtest, /api/v1/rules/health and /api/v1/classification/agreement."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from baton.api.deps import BatonDep, CurrentAgent
 from baton.core.errors import FieldError, InvalidCommand
 from baton.playbook import PlaybookError, parse_playbook
+from baton.services.agreement import agreement
 from baton.services.backtest import run_backtest, run_health
 
 router = APIRouter(tags=["playbook"])
@@ -53,3 +54,13 @@ def rules_health(
     since = baton.clock.now() - timedelta(days=since_days)
     tickets, results = run_health(baton.engine, since)
     return {"since": since.isoformat(), "tickets": tickets, "rules": [h.as_dict() for h in results]}
+
+
+@router.get("/classification/agreement")
+def classification_agreement(
+    baton: BatonDep, _agent: CurrentAgent, since_days: Annotated[int, Query(ge=1, le=3650)] = 90
+) -> dict[str, Any]:
+    """For resolved tickets classified at opening: how often the suggested category is the
+    one they were resolved under, by population (named by the sender, taken from the
+    suggestion) and source (hints, model, fallback)."""
+    return agreement(baton.engine, baton.clock.now() - timedelta(days=since_days)).as_dict()

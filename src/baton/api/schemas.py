@@ -78,6 +78,11 @@ class SeverityChange(Versioned):
     reason: str = ""
 
 
+class CategoryChange(Versioned):
+    category: str
+    reason: str = ""
+
+
 class ResolveRequest(Versioned):
     resolution: Annotated[str, Field(min_length=1)]
 

@@ -13,6 +13,7 @@ from baton.api.schemas import (
     AccountableRequest,
     AssignmentRequest,
     BounceRequest,
+    CategoryChange,
     CloseRequest,
     EscalationCreate,
     EscalationPublic,
@@ -140,6 +141,13 @@ def change_status(ticket_id: int, body: StatusChange, baton: BatonDep, agent: Cu
 @router.post("/{ticket_id}/severity", response_model=TicketPublic)
 def change_severity(ticket_id: int, body: SeverityChange, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
     command = cmd.ChangeSeverity(body.severity, body.reason)
+    return _public(baton, baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
+
+
+@router.post("/{ticket_id}/category", response_model=TicketPublic)
+def change_category(ticket_id: int, body: CategoryChange, baton: BatonDep, agent: CurrentAgent) -> TicketPublic:
+    """Correct the category (a rule may react to it); the classification at opening stays on the trail."""
+    command = cmd.ChangeCategory(body.category, body.reason)
     return _public(baton, baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket)
 
 

@@ -132,5 +132,39 @@ def _report(e: Evaluation) -> str:
     )
 
 
+@model_app.command("agreement")
+def agreement_command(
+    since: Annotated[str, typer.Option(help="How far back, e.g. 30d or 12w.")] = "90d",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """How often the category Baton gave a ticket at opening is the one it was resolved under."""
+    from datetime import timedelta
+
+    from baton.app import SchemaOutOfDate, build
+    from baton.playbook import PlaybookError
+    from baton.services.agreement import agreement
+
+    units = {"d": 1, "w": 7}
+    amount, unit = since[:-1], since[-1:]
+    if not amount.isdigit() or unit not in units or int(amount) < 1:
+        raise _fail(f"--since must be a number of days or weeks such as 90d or 12w, not {since!r}")
+    try:
+        baton = build(Settings())
+    except (PlaybookError, SchemaOutOfDate) as exc:
+        raise _fail(str(exc)) from None
+    found = agreement(baton.engine, baton.clock.now() - timedelta(days=int(amount) * units[unit]))
+    if as_json:
+        typer.echo(json.dumps(found.as_dict(), indent=2))
+        return
+    typer.echo(
+        f"Since {found.since:%Y-%m-%d}: {found.classified} tickets classified at opening, {found.resolved} resolved."
+    )
+    if not found.rows:
+        typer.echo("No resolved ticket was classified at opening yet.")
+    for row in found.rows:
+        rate = f"{row.rate:.1%}" if row.rate is not None else "n/a"
+        typer.echo(f"  {row.population:26} {row.source:9} {row.agreed:>6} of {row.tickets:<6} agree  {rate:>6}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(model_app, name="model")
