@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from baton.cli.mapping import LogMapping, with_log_mapping
 from baton.settings import Settings
 
 if TYPE_CHECKING:
@@ -21,30 +22,6 @@ if TYPE_CHECKING:
     from baton.integrations.importers import Imported
 
 FileArg = Annotated[Path, typer.Argument(help="A CSV (or zipped CSV), XES (.xes, .xes.gz) or Zendesk JSON file.")]
-Format = Annotated[str | None, typer.Option("--format", help="csv, xes or zendesk; by default from the name.")]
-Case = Annotated[str, typer.Option("--case", help="Column of the case (ticket) id.")]
-Time = Annotated[str, typer.Option("--time", help="Column of the event time.")]
-Activity = Annotated[str, typer.Option("--activity", help="Column of the activity or status.")]
-Team = Annotated[str, typer.Option("--team", help="Column of the team / group ('' for none).")]
-Agent = Annotated[str, typer.Option("--agent", help="Column of the agent / resource ('' for none).")]
-Tier = Annotated[str | None, typer.Option("--tier", help="Column of the support line (1-4, 'L2', '2nd').")]
-TierRuleOpt = Annotated[
-    list[str] | None,
-    typer.Option("--tier-rule", help="'REGEX=TIER,...' over team names; first match wins, unmatched teams tier 1."),
-]
-Category = Annotated[str | None, typer.Option("--category", help="Column of the category (Zendesk: ticket field).")]
-Severity = Annotated[str | None, typer.Option("--severity", help="Column of the severity / priority.")]
-CustomerTier = Annotated[str | None, typer.Option("--customer-tier", help="Column of the customer tier.")]
-SlaMet = Annotated[str | None, typer.Option("--sla-met", help="A true/false column: the case met its SLA.")]
-Resolved = Annotated[str, typer.Option("--resolved", help="Comma-separated activities that mean resolved (any case).")]
-TimeFormat = Annotated[
-    str | None, typer.Option("--time-format", help="strftime layout, e.g. '%d/%m/%Y %H:%M'; ISO 8601 by default.")
-]
-Tz = Annotated[str, typer.Option("--tz", help="Zone of times written without an offset.")]
-Normalise = Annotated[
-    bool, typer.Option("--normalise-offsets", help="Accept mixed UTC offsets, converting each by its own.")
-]
-Missing = Annotated[str, typer.Option("--missing", help="Comma-separated cell values meaning unknown.")]
 Start = Annotated[str | None, typer.Option("--start", help="Period start (YYYY-MM-DD or ISO time, UTC).")]
 End = Annotated[str | None, typer.Option("--end", help="Period end, exclusive (YYYY-MM-DD or ISO time, UTC).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the figures as JSON for scripts.")]
@@ -86,35 +63,35 @@ def _period(start: str | None, end: str | None) -> Period:
         raise _fail(str(exc)) from None
 
 
-def _read(path: Path, file_format: str | None, options: dict[str, Any]) -> Imported:
+def _read(path: Path, options: LogMapping) -> Imported:
     from baton.integrations.importers import FileFormat, ImportFailed, Mapping, ZendeskOptions, read_file
     from baton.integrations.importers.tiers import TierRule
     from baton.integrations.importers.timeparse import TimeRules
 
     try:
-        chosen = FileFormat(file_format) if file_format else None
+        chosen = FileFormat(options.file_format) if options.file_format else None
     except ValueError:
-        raise _fail(f"--format must be csv, xes or zendesk, not {file_format!r}") from None
+        raise _fail(f"--format must be csv, xes or zendesk, not {options.file_format!r}") from None
     try:
-        times = TimeRules(options["time_format"], options["tz"], options["normalise_offsets"])
-        rule = TierRule.parse(options["tier_rule"]) if options["tier_rule"] else None
+        times = TimeRules(options.time_format, options.tz, options.normalise_offsets)
+        rule = TierRule.parse(options.tier_rule) if options.tier_rule else None
         mapping = Mapping(
-            case=options["case"],
-            time=options["time"],
-            activity=options["activity"],
-            team=options["team"] or None,
-            agent=options["agent"] or None,
-            tier=options["tier"],
+            case=options.case,
+            time=options.time,
+            activity=options.activity,
+            team=options.team or None,
+            agent=options.agent or None,
+            tier=options.tier,
             tier_rule=rule,
-            category=options["category"],
-            severity=options["severity"],
-            customer_tier=options["customer_tier"],
-            sla_met=options["sla_met"],
-            resolved=tuple(r.strip() for r in options["resolved"].split(",") if r.strip()),
+            category=options.category,
+            severity=options.severity,
+            customer_tier=options.customer_tier,
+            sla_met=options.sla_met,
+            resolved=tuple(r.strip() for r in options.resolved.split(",") if r.strip()),
             times=times,
-            missing=("", *(m for m in options["missing"].split(",") if m)),
+            missing=("", *(m for m in options.missing.split(",") if m)),
         )
-        zendesk = ZendeskOptions(category_field=options["category"] or "type", tier_rule=rule, times=times)
+        zendesk = ZendeskOptions(category_field=options.category or "type", tier_rule=rule, times=times)
         return read_file(path, mapping, zendesk, chosen)
     except ImportFailed as exc:
         raise _fail(str(exc)) from None
@@ -129,38 +106,23 @@ def _dump(data: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
+@with_log_mapping
 def import_command(
     file: FileArg,
     name: Annotated[str, typer.Option("--name", help="The name to ask metrics of it by.")],
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite a history of that name.")] = False,
-    file_format: Format = None,
-    case: Case = "case:concept:name",
-    time: Time = "time:timestamp",
-    activity: Activity = "concept:name",
-    team: Team = "org:group",
-    agent: Agent = "org:resource",
-    tier: Tier = None,
-    tier_rule: TierRuleOpt = None,
-    category: Category = None,
-    severity: Severity = None,
-    customer_tier: CustomerTier = None,
-    sla_met: SlaMet = None,
-    resolved: Resolved = "Resolved,Closed",
-    time_format: TimeFormat = None,
-    tz: Tz = "UTC",
-    normalise_offsets: Normalise = False,
-    missing: Missing = "?",
+    *,
+    mapping: LogMapping,
 ) -> None:
     """Import an event log or Zendesk export into the database, to ask metrics of it later."""
     from baton.core.errors import DomainError
     from baton.integrations.importers.stored import check_name, save_history
 
-    options = dict(locals())
     try:
         check_name(name)
     except DomainError as exc:
         raise _fail(f"{exc.detail}: {'; '.join(e.reason for e in exc.errors)}") from None
-    imported = _read(file, file_format, options)
+    imported = _read(file, mapping)
     _echo_report(imported)
     baton = _baton()
     try:
@@ -170,14 +132,14 @@ def import_command(
     typer.echo(f"imported {stored} events as history {name!r}: `baton metrics --source {name}`")
 
 
-def _load(file: Path | None, history: str | None, file_format: str | None, options: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _load(file: Path | None, history: str | None, mapping: LogMapping):  # type: ignore[no-untyped-def]
     from baton.core.errors import NotFound
     from baton.integrations.importers.sources import load_source
 
     if (file is None) == (history is None):
         raise _fail("give a FILE to audit, or --history baton (Baton's own) or --history NAME (imported)")
     if file is not None:
-        imported = _read(file, file_format, options)
+        imported = _read(file, mapping)
         return imported.log, imported
     baton = _baton()
     try:
@@ -186,6 +148,7 @@ def _load(file: Path | None, history: str | None, file_format: str | None, optio
         raise _fail(exc.detail) from None
 
 
+@with_log_mapping
 def audit_command(
     file: Annotated[Path | None, typer.Argument(help="The log to audit (CSV, zip, XES, Zendesk JSON).")] = None,
     history: Annotated[
@@ -195,23 +158,8 @@ def audit_command(
     csv: Annotated[Path | None, typer.Option("--csv", help="Write the per-ticket audit as CSV.")] = None,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write the per-ticket audit as XLSX.")] = None,
     sort: Annotated[str, typer.Option("--sort", help="total_time or escalations (descending).")] = "total_time",
-    file_format: Format = None,
-    case: Case = "case:concept:name",
-    time: Time = "time:timestamp",
-    activity: Activity = "concept:name",
-    team: Team = "org:group",
-    agent: Agent = "org:resource",
-    tier: Tier = None,
-    tier_rule: TierRuleOpt = None,
-    category: Category = None,
-    severity: Severity = None,
-    customer_tier: CustomerTier = None,
-    sla_met: SlaMet = None,
-    resolved: Resolved = "Resolved,Closed",
-    time_format: TimeFormat = None,
-    tz: Tz = "UTC",
-    normalise_offsets: Normalise = False,
-    missing: Missing = "?",
+    *,
+    mapping: LogMapping,
 ) -> None:
     """Audit a history: where tickets bounce, who escalates, which categories drive escalations."""
     from baton.analytics import audit as a
@@ -222,7 +170,7 @@ def audit_command(
         order = a.SortBy(sort)
     except ValueError:
         raise _fail(f"--sort must be total_time or escalations, not {sort!r}") from None
-    log, imported = _load(file, history, file_format, dict(locals()))
+    log, imported = _load(file, history, mapping)
     summary = summarise(log)
     report = compute(log, summary=summary)
     figures = a.figures(log, summary, report)

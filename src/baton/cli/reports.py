@@ -13,25 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from baton.cli.analytics import (
-    Activity,
-    Agent,
-    Case,
-    Category,
-    CustomerTier,
-    Format,
-    Missing,
-    Normalise,
-    Resolved,
-    Severity,
-    SlaMet,
-    Team,
-    Tier,
-    TierRuleOpt,
-    Time,
-    TimeFormat,
-    Tz,
-)
+from baton.cli.mapping import LogMapping, with_log_mapping
 from baton.settings import Settings
 
 if TYPE_CHECKING:
@@ -117,6 +99,7 @@ def weekly_command(
 
 
 @report_app.command("calibrate")
+@with_log_mapping
 def calibrate_command(
     file: Annotated[Path | None, typer.Argument(help="An event log to read in place (CSV, zip, XES, Zendesk).")] = None,
     history: Annotated[
@@ -126,30 +109,15 @@ def calibrate_command(
         bool, typer.Option("--plain", help="Plain Poisson and binomial tests, without the spread of the history.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures and every alarm as JSON.")] = False,
-    file_format: Format = None,
-    case: Case = "case:concept:name",
-    time: Time = "time:timestamp",
-    activity: Activity = "concept:name",
-    team: Team = "org:group",
-    agent: Agent = "org:resource",
-    tier: Tier = None,
-    tier_rule: TierRuleOpt = None,
-    category: Category = None,
-    severity: Severity = None,
-    customer_tier: CustomerTier = None,
-    sla_met: SlaMet = None,
-    resolved: Resolved = "Resolved,Closed",
-    time_format: TimeFormat = None,
-    tz: Tz = "UTC",
-    normalise_offsets: Normalise = False,
-    missing: Missing = "?",
+    *,
+    mapping: LogMapping,
 ) -> None:
     """Run the anomaly tests over every whole week of a history: how often do they flag?"""
     from baton.cli.analytics import _load
     from baton.reports.anomaly import Settings as TestSettings
     from baton.reports.calibrate import calibrate
 
-    log, _ = _load(file, history, file_format, dict(locals()))
+    log, _ = _load(file, history, mapping)
     try:
         result = calibrate(log, TestSettings(overdispersed=not plain))
     except ValueError as exc:
