@@ -87,6 +87,16 @@ class SimilarIndex:
     def __len__(self) -> int:
         return len(self.tickets)
 
+    @property
+    def vectorizer(self) -> Any:
+        """The fitted TF-IDF vectorizer (for benchmarks and tests that compare engines)."""
+        return self._vectorizer
+
+    @property
+    def matrix(self) -> Any:
+        """The resolved tickets' TF-IDF rows, L2-normalised (None when nothing is indexed)."""
+        return self._matrix
+
     def top(self, text: str, k: int = 5) -> list[Match]:
         """The k resolved tickets most similar to ``text``, best first."""
         return [self._match(i, score) for i, score in self.top_many([text], k)[0]]
