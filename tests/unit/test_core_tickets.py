@@ -272,6 +272,17 @@ def test_a_superseded_handoff_can_no_longer_be_bounced() -> None:
         events_of(ticket, cmd.Bounce(1, ("logs",)), "greta")
 
 
+def test_bouncing_a_later_handoff_gives_the_ticket_back_under_the_handoff_that_brought_it() -> None:
+    ticket = act(handed_to_billing(), handoff("product-engineering", "olu"), "greta")  # A -> B -> C
+    ticket = act(ticket, cmd.Bounce(2, ("repro steps",)), "olu")  # C bounces B -> C
+
+    assert (ticket.ownership.responsible_role, ticket.ownership.responsible_agent) == ("billing-specialist", "greta")
+    assert [e.status for e in ticket.escalations] == [EscalationStatus.ACTIVE, EscalationStatus.BOUNCED]
+    back = act(ticket, cmd.Bounce(1, ("invoice number",)), "greta")  # so B may bounce A -> B in turn
+    assert (back.ownership.responsible_role, back.ownership.responsible_agent) == ("frontline", "amara")
+    assert back.escalation_level == 1
+
+
 def test_a_bounced_escalation_cannot_be_bounced_again() -> None:
     ticket = act(handed_to_billing(), cmd.Bounce(1, ("logs",)), "greta")
 

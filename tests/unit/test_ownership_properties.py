@@ -339,7 +339,11 @@ class TicketMachine(RuleBasedStateMachine):
         active = [e for e in handoffs if e.status is EscalationStatus.ACTIVE]
         assert len(active) <= 1
         if active:
-            assert active[0] is handoffs[-1], "only the latest handoff can still be active"
+            later = handoffs[handoffs.index(active[0]) + 1 :]
+            assert all(e.status is EscalationStatus.BOUNCED for e in later), (
+                "only the latest handoff, or one whose later handoffs all bounced back, can hold the ticket"
+            )
+            assert active[0].to_role == self.ticket.ownership.responsible_role
             assert active[0].to_role == self.ticket.ownership.responsible_role, "an active handoff holds"
 
     @invariant()

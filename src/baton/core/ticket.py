@@ -313,7 +313,7 @@ def _bounced(ticket: Ticket, event: ev.EscalationBounced, actor: str, at: dateti
             consulted.remove(specialist)
         return replace(bounced, ownership=replace(own, consulted=tuple(consulted)))
     return replace(
-        bounced,
+        _resume_handoff(bounced, event),
         escalation_level=event.escalation_level,
         ownership=replace(
             own,
@@ -321,3 +321,19 @@ def _bounced(ticket: Ticket, event: ev.EscalationBounced, actor: str, at: dateti
             responsible_agent=event.returned_to_agent,
         ),
     )
+
+
+def _resume_handoff(ticket: Ticket, event: ev.EscalationBounced) -> Ticket:
+    """A bounced handoff gives the ticket back to whoever held it: the handoff that had
+    brought it to them, superseded by the bounced one, holds it again (so they, in
+    turn, may bounce it back to its sender)."""
+    held = [
+        e
+        for e in ticket.escalations
+        if e.kind == "handoff"
+        and e.number < event.number
+        and e.status is EscalationStatus.SUPERSEDED
+        and e.to_role == event.returned_to_role
+        and e.to_agent == event.returned_to_agent
+    ]
+    return _set_escalation(ticket, held[-1].number, status=EscalationStatus.ACTIVE) if held else ticket
