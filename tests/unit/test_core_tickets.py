@@ -647,6 +647,7 @@ def test_a_resolved_ticket_can_be_reopened_and_then_closed_once_resolved_again()
     assert ticket.status is Status.OPEN
     assert ticket.reopen_count == 1
     assert ticket.resolved_at is None
+    assert ticket.resolution == ""  # the earlier one no longer describes it; it stays on the trail
 
     ticket = act(ticket, cmd.Resolve("Fixed the schedule."), "amara")
     closed = act(ticket, cmd.Close(), "amara")

@@ -224,6 +224,7 @@ def _evolve(ticket: Ticket, event: ev.Event, actor: str, at: datetime) -> Ticket
                 ticket,
                 status=Status.OPEN,
                 resolved_at=None,
+                resolution="",  # the earlier resolution stays on the trail; it no longer describes the ticket
                 reopen_count=ticket.reopen_count + 1,
             )
         case ev.TicketClosed():
