@@ -138,6 +138,7 @@ def test_sla_thresholds_fire_rules_through_the_worker(baton, clock):
     assert [f.rule for f in firings(baton, opened.id, stalls=False)] == ["resolution-half-way-notify-owner"]
     notified = [rec.event for rec in trail(baton, opened.id) if rec.event.type == "RoleNotified"]
     assert notified[0].role == "frontline"  # type: ignore[attr-defined]
+    assert notified[0].agent == "amara"  # type: ignore[attr-defined]  # the owner, not every frontline agent
     clock.set(clock.now() + timedelta(days=1, hours=2))  # Wednesday 16:00: 24 h = 80 %
     baton.tickets.fire_due_timers()
     assert [f.rule for f in firings(baton, opened.id, stalls=False)][-1] == "resolution-at-risk-lead-assist"
@@ -331,6 +332,9 @@ def test_pushed_suggestions_and_role_notifications_reach_the_agents_they_address
     assert [(n["ticket_id"], n["kind"]) for n in lead] == [(urgent.id, "notified")]
     assert lead[0]["message"] == "No progress for 45 business minutes on an urgent ticket."
     assert client.get("/api/v1/me/notifications", headers=auth("greta")).json() == []
+    bruno = client.get("/api/v1/me/notifications", headers=auth("bruno")).json()
+    assert [(n["ticket_id"], n["kind"]) for n in bruno] == [(urgent.id, "suggestions")]
+    assert client.get("/api/v1/me/notifications", headers=auth("amara")).json() == []  # frontline, not the owner
     clock.advance(timedelta(days=8))
     assert client.get("/api/v1/me/notifications", headers=auth("dana")).json() == []  # a week's window
     assert client.get("/api/v1/me/notifications?days=10", headers=auth("dana")).json() != []

@@ -60,6 +60,8 @@ class ChangeCategory:
 class Notify:
     role: str
     message: str
+    agent: str = ""
+    """A member of the role it is meant for (the ticket's owner); empty: the whole role."""
 
 
 @dataclass(frozen=True)

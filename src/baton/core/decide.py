@@ -182,9 +182,11 @@ def _notify(ticket: Ticket, c: cmd.Notify, ctx: Context) -> list[ev.Event]:
     errors: list[FieldError] = []
     check_known(c.role, "role", ctx.playbook.roles, errors)
     check_text(c.message, "message", 2_000, errors)
+    if c.agent and c.role in ctx.playbook.roles and not ctx.playbook.is_member(c.agent, c.role):
+        errors.append(FieldError("agent", f"{c.agent!r} is not a member of {c.role!r}"))
     refuse_if(errors, "cannot notify")
     require_involved(ticket, ctx, "notify about")
-    return [ev.RoleNotified(c.role, c.message.strip())]
+    return [ev.RoleNotified(c.role, c.message.strip(), c.agent)]
 
 
 def _change_customer_tier(ticket: Ticket, c: cmd.ChangeCustomerTier, ctx: Context) -> list[ev.Event]:

@@ -176,6 +176,8 @@ class RuleChainStopped(Event):
 class RoleNotified(Event):
     role: str
     message: str
+    agent: str = ""
+    """The member it was meant for (a rule notifying the ticket's owner); empty: the whole role."""
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,11 @@ class Notification:
     articles: list[dict[str, str | int | float]] = field(default_factory=list)
 
 
-def _for(agent: str, roles: tuple[str, ...], event: ev.Event) -> str | None:
+def addressed_to(agent: str, roles: tuple[str, ...], event: ev.Event) -> str | None:
     """Whom ``event`` addressed, if it reached ``agent``."""
     match event:
-        case ev.RoleNotified(role=role) if role in roles:
-            return role
+        case ev.RoleNotified(role=role, agent=to) if to == agent or (not to and role in roles):
+            return f"{to} ({role})" if to else role
         case ev.SuggestionsPushed(agent=to, role=role) if to == agent or (not to and role in roles):
             return f"{to} ({role})" if to else role
     return None
@@ -53,7 +53,7 @@ def notifications_for(
         recent = uow.tickets.recent_events(KINDS, now - window, SCANNED)
     found: list[Notification] = []
     for record, subject, status in recent:
-        to = _for(agent, roles, record.event)
+        to = addressed_to(agent, roles, record.event)
         if to is None:
             continue
         event = record.event

@@ -131,8 +131,9 @@ class Follower:
             case "add_consulted" | "add_informed":
                 command = cmd.AddParticipant(action.kind.removeprefix("add_"), p["role"])
             case "notify":
-                role = ticket.ownership.responsible_role if p["role"] == "owner" else p["role"]
-                command = cmd.Notify(role, p["message"] or why)
+                own, to_owner = ticket.ownership, p["role"] == "owner"
+                role = own.responsible_role if to_owner else p["role"]
+                command = cmd.Notify(role, p["message"] or why, own.responsible_agent if to_owner else "")
             case "customer_update":
                 body = self._render(ticket, p["template"], p["follow_up"], p["calendar"])
                 command = cmd.AddMessage(body, "public", "system", "Baton")

@@ -103,7 +103,8 @@ def describe(event: ev.Event) -> str:
         case ev.RuleChainStopped():
             return f"stopped rules {', '.join(event.rules)}: {event.reason}"
         case ev.RoleNotified():
-            return f"notified {event.role}: {event.message}"
+            to = f"{event.agent} ({event.role})" if event.agent else event.role
+            return f"notified {to}: {event.message}"
         case ev.TicketClassified():
             took = f"; took its {' and '.join(event.applied)}" if event.applied else ""
             return f"classified {event.category} ({event.source}, {event.confidence:.2f}){took}: {event.reason}"
