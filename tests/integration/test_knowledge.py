@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from baton.services.knowledge import MIN_SCORE, article_suggestions
+from baton.services.knowledge import article_suggestions
 from tests.e2e.test_api_tickets import is_problem, open_ticket
 
 Auth = Callable[[str], dict[str, str]]
@@ -233,7 +233,6 @@ def test_only_published_articles_are_suggested(client, auth, clock, baton):
 
     client.post(f"/api/v1/knowledge/{export['id']}/publish", headers=auth("priya"))
     assert [f["id"] for f in article_suggestions(baton.engine, "nightly S3 export stalls")] == [export["id"]]
-    # Sharing a word is not sharing the problem: an article below the floor is not offered.
-    loose = article_suggestions(baton.engine, "how do I add a chart to the nightly report?", min_score=0.0)
-    assert [f["id"] for f in loose] == [export["id"]] and loose[0]["score"] < MIN_SCORE
-    assert article_suggestions(baton.engine, "how do I add a chart to the nightly report?") == []
+    # Sharing a word is not sharing the problem: one word in common is not enough at any score.
+    assert article_suggestions(baton.engine, "how do I add a chart to the nightly report?", min_score=0.0) == []
+    assert article_suggestions(baton.engine, "the nightly export to S3, can it run hourly?", min_score=0.0)

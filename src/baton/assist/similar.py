@@ -97,9 +97,16 @@ class SimilarIndex:
         """The resolved tickets' TF-IDF rows, L2-normalised (None when nothing is indexed)."""
         return self._matrix
 
-    def top(self, text: str, k: int = 5) -> list[Match]:
-        """The k resolved tickets most similar to ``text``, best first."""
-        return [self._match(i, score) for i, score in self.top_many([text], k)[0]]
+    def top(self, text: str, k: int = 5, min_shared: int = 1) -> list[Match]:
+        """The k resolved tickets most similar to ``text``, best first; with ``min_shared``,
+        only those sharing at least that many terms (words or word pairs) with it. In a
+        small index one shared word scores high, because it is rare there."""
+        if min_shared <= 1:
+            return [self._match(i, score) for i, score in self.top_many([text], k)[0]]
+        terms = set(self._vectorizer.transform([text]).indices)
+        ranked = self.top_many([text], max(k * 4, 20))[0]
+        shared = [(i, score) for i, score in ranked if len(terms & set(self._matrix[i].indices)) >= min_shared]
+        return [self._match(i, score) for i, score in shared[:k]]
 
     def top_many(self, texts: Sequence[str], k: int) -> list[list[tuple[int, float]]]:
         """For each text, up to k (position in the index, score), best first."""

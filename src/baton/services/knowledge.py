@@ -278,17 +278,22 @@ the demo a security article scored 0.16-0.23 against export and sharing question
 articles on the ticket's own problem scored 0.61-0.69, and a customer's paraphrase
 ("our webhooks get 401 Unauthorized after rotating the key" against an article on 401s
 after a key rotation) 0.28: word forms are not merged."""
+MIN_SHARED = 2
+"""Terms an article must share with the ticket: among a handful of articles a single shared
+word is rare enough to score 0.30 (the demo's "users" matched a log-in article to a
+date-filter bug)."""
 
 
 def article_suggestions(engine: Engine, text: str, k: int = 3, min_score: float = MIN_SCORE) -> list[dict[str, Any]]:
-    """The published articles most like ``text`` (TF-IDF cosine, at least ``min_score``), best first."""
+    """The published articles most like ``text`` (TF-IDF cosine, at least ``min_score``,
+    sharing at least :data:`MIN_SHARED` terms), best first."""
     if not text.strip() or k < 1:
         return []
     index, by_id = _index(engine)
     if index is None:
         return []
     found = []
-    for match in index.top(text, k):
+    for match in index.top(text, k, min_shared=MIN_SHARED):
         if match.score < min_score:
             break
         article = by_id[int(match.ticket_id)]

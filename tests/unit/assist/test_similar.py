@@ -40,6 +40,18 @@ def test_nothing_in_common_returns_nothing_and_k_bounds_the_answer():
     assert index.top("dashboard", k=0) == []
 
 
+def test_in_a_small_index_one_shared_word_scores_high_and_min_shared_leaves_it_out():
+    index = SimilarIndex.build([
+        ResolvedTicket(1, "Users can't log in after we switched on SSO", "fixed NameID"),
+        ResolvedTicket(2, "Scheduled export stuck in progress", "skipped a malformed row"),
+    ])  # fmt: skip
+    bug = "The date filter shows last month's numbers; our users report wrong figures"
+    [lone] = index.top(bug, k=3)
+    assert lone.ticket_id == 1 and lone.score > 0.25  # "users" alone
+    assert index.top(bug, k=3, min_shared=2) == []
+    assert [m.ticket_id for m in index.top("users cannot log in since SSO", k=3, min_shared=2)] == [1]
+
+
 def test_among_equal_scores_the_ticket_resolved_later_comes_first():
     same = [ResolvedTicket(i, "export stuck in progress", f"fix {i}") for i in range(5)]
     index = SimilarIndex.build([ResolvedTicket("other", "invoice charged twice", "refund"), *same])
