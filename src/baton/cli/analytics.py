@@ -12,34 +12,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from baton.cli.common import built as _baton
+from baton.cli.common import fail as _fail
 from baton.cli.mapping import LogMapping, with_log_mapping
-from baton.settings import Settings
 
 if TYPE_CHECKING:
     from baton.analytics.frame import EventLog
     from baton.analytics.results import Period
-    from baton.app import Baton
     from baton.integrations.importers import Imported
 
 FileArg = Annotated[Path, typer.Argument(help="A CSV (or zipped CSV), XES (.xes, .xes.gz) or Zendesk JSON file.")]
 Start = Annotated[str | None, typer.Option("--start", help="Period start (YYYY-MM-DD or ISO time, UTC).")]
 End = Annotated[str | None, typer.Option("--end", help="Period end, exclusive (YYYY-MM-DD or ISO time, UTC).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the figures as JSON for scripts.")]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(1)
-
-
-def _baton() -> Baton:
-    from baton.app import SchemaOutOfDate, build
-    from baton.playbook import PlaybookError
-
-    try:
-        return build(Settings())
-    except (PlaybookError, SchemaOutOfDate) as exc:
-        raise _fail(str(exc)) from None
 
 
 def _when(text: str | None, name: str) -> datetime | None:

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from baton.cli.common import built as _build
+from baton.cli.common import fail as _fail
 from baton.playbook import PlaybookError, load_playbook
 from baton.settings import Settings
 
@@ -23,22 +25,6 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(token_app, name="token")
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _build():  # type: ignore[no-untyped-def]
-    from baton.app import SchemaOutOfDate, build
-
-    try:
-        return build(Settings())
-    except PlaybookError as exc:
-        raise _fail(str(exc)) from None
-    except SchemaOutOfDate as exc:
-        raise _fail(str(exc)) from None
 
 
 @db_app.command("upgrade")

@@ -12,18 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from baton.assist.model_store import MODEL_FILE, default_model_path  # noqa: F401 - part of this CLI's interface
-from baton.settings import Settings
+from baton.cli.common import built as _baton
+from baton.cli.common import fail as _fail
 
 if TYPE_CHECKING:
     from baton.assist.evaluate import Evaluation
     from baton.assist.model_store import ModelInfo
 
 model_app = typer.Typer(help="The ticket classifier: train it on resolved tickets, measure it.", no_args_is_help=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(1)
 
 
 @model_app.command("train")
@@ -34,16 +30,11 @@ def train_command(
     ] = None,
 ) -> None:
     """Train the classifier on the desk's resolved tickets; print its size, classes and hold-out accuracy."""
-    from baton.app import SchemaOutOfDate, build
     from baton.assist import model_store
     from baton.assist.classify import TrainingError, train
     from baton.assist.history import training_set
-    from baton.playbook import PlaybookError
 
-    try:
-        baton = build(Settings())
-    except (PlaybookError, SchemaOutOfDate) as exc:
-        raise _fail(str(exc)) from None
+    baton = _baton()
     path = out or baton.model_path
     examples = training_set(baton.engine)
     try:
@@ -140,18 +131,13 @@ def agreement_command(
     """How often the category Baton gave a ticket at opening is the one it was resolved under."""
     from datetime import timedelta
 
-    from baton.app import SchemaOutOfDate, build
-    from baton.playbook import PlaybookError
     from baton.services.agreement import agreement
 
     units = {"d": 1, "w": 7}
     amount, unit = since[:-1], since[-1:]
     if not amount.isdigit() or unit not in units or int(amount) < 1:
         raise _fail(f"--since must be a number of days or weeks such as 90d or 12w, not {since!r}")
-    try:
-        baton = build(Settings())
-    except (PlaybookError, SchemaOutOfDate) as exc:
-        raise _fail(str(exc)) from None
+    baton = _baton()
     found = agreement(baton.engine, baton.clock.now() - timedelta(days=int(amount) * units[unit]))
     if as_json:
         typer.echo(json.dumps(found.as_dict(), indent=2))

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from baton.cli.common import built as _baton
+from baton.cli.common import fail as _fail
 from baton.cli.mapping import LogMapping, with_log_mapping
-from baton.settings import Settings
 
 if TYPE_CHECKING:
     from baton.app import Baton
@@ -31,21 +32,6 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Folder to write weekly-WEEK
 CalendarOpt = Annotated[
     str | None, typer.Option("--calendar", help="Count support hours in business time on this playbook calendar.")
 ]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(1)
-
-
-def _baton() -> Baton:
-    from baton.app import SchemaOutOfDate, build
-    from baton.playbook import PlaybookError
-
-    try:
-        return build(Settings())
-    except (PlaybookError, SchemaOutOfDate) as exc:
-        raise _fail(str(exc)) from None
 
 
 def _calendar(baton: Baton, name: str | None) -> Calendar | None:
