@@ -3,7 +3,7 @@ source ticket, an edit form, and Publish / Discard for leads. Signed-in only."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -127,42 +127,20 @@ def _back(article_id: int, done: str) -> RedirectResponse:
     return RedirectResponse(f"/knowledge/{article_id}?" + urlencode({"done": done}), status_code=303)
 
 
-@router.post("/knowledge/{article_id}")
-async def edit(request: Request, article_id: int, baton: BatonDep, viewer: Viewer) -> Response:
-    if viewer is None:
-        return _to_sign_in(request)
-    form = await _form(request)
-    changes: dict[str, Any] = {name: form[name] for name in ("title", "problem", "cause") if name in form}
-    if "steps" in form:
-        changes["steps"] = form["steps"].splitlines()
+def _attempt(
+    request: Request,
+    baton: Baton,
+    viewer: str,
+    article_id: int,
+    doing: str,
+    run: Callable[[], object],
+    done: str,
+    fields: Mapping[str, str] | None = None,
+) -> Response:
+    """Run a reviewer's change: back to the article saying so, or the article again with
+    the refusal (and what they typed, so nothing is lost)."""
     try:
-        knowledge.edit_article(
-            baton.engine, baton.playbook, viewer, article_id, changes, _version(form), baton.clock.now()
-        )
-    except NotFound as exc:
-        return _missing(request, baton, viewer, exc)
-    except DomainError as exc:
-        article = knowledge.get_article(baton.engine, article_id)
-        return _article_page(
-            request,
-            baton,
-            viewer,
-            article,
-            error=_refusal(exc, "edit"),
-            fields={name: form[name] for name in ("title", "problem", "cause", "steps") if name in form},
-            status_code=_status_of(exc),
-            bad=tuple(e.field for e in exc.errors),
-        )
-    return _back(article_id, "edited")
-
-
-async def _act(request: Request, article_id: int, baton: Baton, viewer: str | None, doing: str) -> Response:
-    if viewer is None:
-        return _to_sign_in(request)
-    form = await _form(request)
-    act = knowledge.publish if doing == "publish" else knowledge.discard
-    try:
-        act(baton.engine, baton.playbook, viewer, article_id, baton.clock.now(), _version(form))
+        run()
     except NotFound as exc:
         return _missing(request, baton, viewer, exc)
     except DomainError as exc:
@@ -173,10 +151,41 @@ async def _act(request: Request, article_id: int, baton: Baton, viewer: str | No
             viewer,
             article,
             error=_refusal(exc, doing),
+            fields=fields,
             status_code=_status_of(exc),
             bad=tuple(e.field for e in exc.errors),
         )
-    return _back(article_id, "published" if doing == "publish" else "discarded")
+    return _back(article_id, done)
+
+
+@router.post("/knowledge/{article_id}")
+async def edit(request: Request, article_id: int, baton: BatonDep, viewer: Viewer) -> Response:
+    if viewer is None:
+        return _to_sign_in(request)
+    form = await _form(request)
+    changes: dict[str, Any] = {name: form[name] for name in ("title", "problem", "cause") if name in form}
+    if "steps" in form:
+        changes["steps"] = form["steps"].splitlines()
+
+    def run() -> object:
+        return knowledge.edit_article(
+            baton.engine, baton.playbook, viewer, article_id, changes, _version(form), baton.clock.now()
+        )
+
+    typed: dict[str, str] = {name: form[name] for name in ("title", "problem", "cause", "steps") if name in form}
+    return _attempt(request, baton, viewer, article_id, "edit", run, "edited", typed)
+
+
+async def _act(request: Request, article_id: int, baton: Baton, viewer: str | None, doing: str) -> Response:
+    if viewer is None:
+        return _to_sign_in(request)
+    form = await _form(request)
+    act = knowledge.publish if doing == "publish" else knowledge.discard
+
+    def run() -> object:
+        return act(baton.engine, baton.playbook, viewer, article_id, baton.clock.now(), _version(form))
+
+    return _attempt(request, baton, viewer, article_id, doing, run, "published" if doing == "publish" else "discarded")
 
 
 @router.post("/knowledge/{article_id}/publish")
