@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -20,18 +17,7 @@ from baton.settings import EXAMPLE_PLAYBOOK
 from baton.store import tables as t
 from baton.store.db import make_engine
 from baton.store.migrate import head_revision, upgrade
-
-
-def baton_cli(*args: str, db: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = os.environ | {"BATON_DATABASE_URL": f"sqlite:///{db}"} | env
-    return subprocess.run(
-        [sys.executable, "-m", "baton.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-        check=False,
-    )
+from tests.cli import baton_cli
 
 
 def test_db_upgrade_creates_the_schema(tmp_path):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+
+from tests.cli import baton_cli
 
 LOG = """case,when,status,group,who
 c1,2026-01-05T09:00:00,New,desk,ann
@@ -17,18 +15,6 @@ c2,2026-01-05T09:00:00,New,desk,ann
 c2,2026-01-05T09:30:00,Closed,desk,ann
 """
 MAPPING = ["--case", "case", "--time", "when", "--activity", "status", "--team", "group", "--agent", "who"]
-
-
-def baton_cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    environment = os.environ | {"BATON_DATABASE_URL": f"sqlite:///{db}"}
-    return subprocess.run(
-        [sys.executable, "-m", "baton.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_help_lists_the_analytics_commands(tmp_path):

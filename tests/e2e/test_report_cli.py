@@ -10,29 +10,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cli import baton_cli
 from tests.real_data import UCI_LOG as UCI
 from tests.real_data import UCI_MAPPING
-
-
-def baton_cli(*args: str, db: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    environment = os.environ | {"BATON_DATABASE_URL": f"sqlite:///{db}"}
-    return subprocess.run(
-        [sys.executable, "-m", "baton.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=300,
-        check=False,
-        cwd=cwd,
-    )
 
 
 @pytest.fixture(scope="module")

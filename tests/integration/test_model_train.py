@@ -4,10 +4,7 @@ resolved tickets that resemble them."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,6 +22,7 @@ from baton.services.classification import Classifier
 from baton.services.playbooks import install_playbook
 from baton.settings import EXAMPLE_PLAYBOOK
 from baton.store.db import make_engine
+from tests.cli import baton_cli
 
 MODEL_ONLY = ClassifierConfig(hints={}, severity_hints={})
 NEW_TICKETS = [
@@ -47,17 +45,6 @@ def desk(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Pat
     simulate(engine, playbook, days=7, seed=7, end=date(2026, 11, 20), classifier=classifier)
     engine.dispose()
     return db
-
-
-def baton_cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "baton.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=os.environ | {"BATON_DATABASE_URL": f"sqlite:///{db}"},
-        timeout=120,
-        check=False,
-    )
 
 
 def test_the_training_set_is_the_resolved_tickets_oldest_resolution_first(desk):
