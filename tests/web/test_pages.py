@@ -193,7 +193,9 @@ def test_an_open_ticket_shows_its_suggestions_and_what_was_pushed_to_its_owner(p
             if isinstance(r.event, SuggestionsPushed) and r.event.tickets
         )
     ticket_id, pushed = stuck
-    expected = ticket_suggestions(site.baton.engine, site.baton.classifier, ticket_id, site.baton.clock.now())
+    with read_only(site.baton.engine) as uow:
+        ticket = uow.tickets.get(ticket_id)
+    expected = ticket_suggestions(site.baton.engine, site.baton.classifier, ticket, site.baton.clock.now())
     assert expected["similar"], "a stuck demo ticket with pushed suggestions has similar resolved tickets"
 
     sign_in(page, site, f"/tickets/{ticket_id}")

@@ -122,7 +122,9 @@ def get_suggestions(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> di
     """A suggested category and severity (hints, the trained model, or the playbook's
     fallback, each with its reason) and the most similar resolved tickets with their
     resolutions."""
-    return ticket_suggestions(baton.engine, baton.classifier, ticket_id, baton.clock.now())
+    with read_only(baton.engine) as uow:
+        ticket = uow.tickets.get(ticket_id)
+    return ticket_suggestions(baton.engine, baton.classifier, ticket, baton.clock.now())
 
 
 @router.get("/{ticket_id}/events", response_model=list[EventPublic])

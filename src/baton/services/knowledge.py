@@ -61,7 +61,7 @@ def _missing(values: Mapping[str, Any]) -> list[str]:
 
 
 def draft_on_resolution(
-    uow: UnitOfWork, before: Ticket, after: Ticket, records: Sequence[ev.RecordedEvent], now: datetime
+    uow: UnitOfWork, after: Ticket, records: Sequence[ev.RecordedEvent], now: datetime
 ) -> int | None:
     """Draft (or refresh) the ticket's article if ``records`` resolve an escalated
     ticket. A draft already there (the ticket was reopened and resolved again) is
@@ -78,7 +78,7 @@ def draft_on_resolution(
     if existing.status != DRAFT:
         return existing.id
     for part in _edited_by(existing):  # a reviewer's words outrank a fresh draft
-        values[part] = list(existing.steps) if part == "steps" else getattr(existing, part)
+        values[part] = _current(existing, part)
         values["sources"][part] = existing.sources[part]
     values["missing"] = _missing(values)
     return uow.knowledge.update(existing, values, now).id

@@ -75,7 +75,11 @@ def query_text(ticket: Ticket) -> str:
     """What a ticket is searched by: its subject, first message and the customer's latest."""
     from baton.assist.classify import ticket_text
 
-    return ticket_text(ticket.subject, f"{ticket.body}\n{ticket.last_customer_message}")
+    return ticket_text(*_subject_and_body(ticket))
+
+
+def _subject_and_body(ticket: Ticket) -> tuple[str, str]:
+    return ticket.subject, f"{ticket.body}\n{ticket.last_customer_message}"
 
 
 def similar_to(engine: Engine, ticket: Ticket, now: datetime, k: int) -> tuple[list[Match], str | None]:
@@ -88,11 +92,11 @@ def similar_to(engine: Engine, ticket: Ticket, now: datetime, k: int) -> tuple[l
 
 
 def ticket_suggestions(
-    engine: Engine, classifier: Classifier, ticket_id: int, now: datetime, k: int = 5
+    engine: Engine, classifier: Classifier, ticket: Ticket, now: datetime, k: int = 5
 ) -> dict[str, Any]:
-    with read_only(engine) as uow:
-        ticket = uow.tickets.get(ticket_id)
-    suggestion = classifier(ticket.subject, f"{ticket.body}\n{ticket.last_customer_message}")
+    """For an open ticket: its classification, the k most similar resolved tickets and
+    the closest published articles."""
+    suggestion = classifier(*_subject_and_body(ticket))
     matches, note = similar_to(engine, ticket, now, k)
     classification = dataclasses.asdict(suggestion)
     classification["source"] = str(suggestion.source.value)

@@ -222,7 +222,7 @@ class TicketService:
         uow.timers.schedule(before.id, due)
         uow.tickets.append_events(records)
         self._add_messages(uow, records)
-        draft_on_resolution(uow, before, after, records, self.clock.now())
+        draft_on_resolution(uow, after, records, self.clock.now())
         return Outcome(after, records)
 
     def _add_messages(self, uow: UnitOfWork, records: list[ev.RecordedEvent]) -> None:

@@ -230,7 +230,7 @@ def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewe
             "brief": ticket_brief(baton.engine, baton.playbook, ticket_id, baton.clock.now()),
             "llm_configured": baton.settings.llm_configured,
             "suggestions": (
-                ticket_suggestions(baton.engine, baton.classifier, ticket_id, baton.clock.now())
+                ticket_suggestions(baton.engine, baton.classifier, ticket, baton.clock.now())
                 if ticket.status.is_active
                 else None
             ),
