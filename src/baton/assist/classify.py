@@ -63,7 +63,7 @@ class ClassifierConfig:
     hints: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: HINTS)
     severity_hints: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: SEVERITY_HINTS)
     fallback_category: str | None = None
-    """The category of a fallback; None (or unknown to the playbook): the playbook's first."""
+    """The category of a fallback; None (or unknown to the playbook): the playbook's intake category, else its first."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def suggest(
 
 def _fallback(playbook: Playbook, config: ClassifierConfig, why: str) -> Suggestion:
     wanted = config.fallback_category
-    category = wanted if wanted is not None and wanted in playbook.categories else next(iter(playbook.categories))
+    category = wanted if wanted is not None and wanted in playbook.categories else playbook.fallback_category
     reason = f"{why}: left with the intake role {playbook.intake_role!r} as {category!r}"
     return Suggestion(category, 0.0, Source.FALLBACK, reason, route_to=playbook.intake_role)
 

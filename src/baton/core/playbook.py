@@ -166,6 +166,11 @@ class Playbook:
                     index.setdefault(member, []).append(role.name)
             object.__setattr__(self, "roles_of_agent", {a: tuple(r) for a, r in index.items()})
 
+    @property
+    def fallback_category(self) -> str:
+        """The category of a ticket nobody could classify: the intake category, else the first."""
+        return self.intake_category or next(iter(self.categories))
+
     def sla_policy(self, severity: str, customer_tier: str) -> SlaPolicy | None:
         """The most specific policy matching; the playbook check guarantees one."""
         matching = [p for p in self.sla_policies if p.matches(severity, customer_tier)]

@@ -37,11 +37,10 @@ class Classifier:
             return model, problem
 
     def __call__(self, subject: str, body: str) -> Suggestion:
-        from baton.assist.classify import ClassifierConfig, suggest, ticket_text
+        from baton.assist.classify import suggest, ticket_text
 
         model, problem = self.model()
-        config = ClassifierConfig(fallback_category=self.playbook.intake_category)
-        return suggest(ticket_text(subject, body), self.playbook, model, config, model_problem=problem)
+        return suggest(ticket_text(subject, body), self.playbook, model, model_problem=problem)
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

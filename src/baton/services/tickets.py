@@ -83,8 +83,7 @@ class TicketService:
         applied = []
         category = new.category
         if category is None:
-            fallback = pb.intake_category or next(iter(pb.categories))
-            category = suggestion.category if suggestion is not None else fallback
+            category = suggestion.category if suggestion is not None else pb.fallback_category
             applied.append("category")
         severity, severity_source = new.severity, None
         if severity is None:
