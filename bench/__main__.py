@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import assist, audit, business_time, rules, timer_sweep
+from bench import assist, audit, business_time, rules, serve, timer_sweep
 
 BENCHES = {
     "business-time": business_time.main,
@@ -12,6 +12,7 @@ BENCHES = {
     "rules": rules.main,
     "audit": audit.main,
     "assist": assist.main,
+    "serve": serve.main,
 }
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from baton.settings import EXAMPLE_PLAYBOOK
 from baton.store import tables as t
 from baton.store.db import make_engine
 from baton.store.migrate import upgrade
+from baton.store.unit_of_work import units_of
 
 OPEN = int(os.environ.get("BATON_BENCH_OPEN", "1000000"))
 DUE = int(os.environ.get("BATON_BENCH_DUE", "10000"))
@@ -122,14 +123,14 @@ def run(engine: Engine) -> dict[str, float]:
     playbook = load_playbook(EXAMPLE_PLAYBOOK)
     clock = FixedClock(T0)
     install_playbook(engine, playbook, EXAMPLE_PLAYBOOK.read_text(), T0)
-    service = TicketService(engine, playbook, clock)
+    service = TicketService(units_of(engine), playbook, clock)
     template = _template(service)
     began = time.perf_counter()
     _fill(engine, template)
     filled = time.perf_counter() - began
     clock.set(T0 + timedelta(hours=5))
     with engine.connect() as conn:
-        from baton.store.repository import TimerRepository
+        from baton.store.repositories.timers import TimerRepository
 
         began = time.perf_counter()
         claimed = len(TimerRepository(conn).claim_due(clock.now(), OPEN))

@@ -8,16 +8,21 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from baton.assist.rewrite import RewriteCache
 from baton.core.playbook import Playbook
 from baton.playbook import load_playbook
 from baton.services.classification import Classifier
 from baton.services.clock import Clock, SystemClock
+from baton.services.knowledge import ArticleIndex
+from baton.services.outbox import Dispatcher, in_app_dispatcher
 from baton.services.playbooks import install_playbook
-from baton.services.suggestions import suggester
+from baton.services.suggestions import SimilarTickets, suggester
 from baton.services.tickets import TicketService
+from baton.services.unit_of_work import UnitOfWorkFactory
 from baton.settings import Settings
 from baton.store.db import make_engine
 from baton.store.migrate import current_revision, head_revision
+from baton.store.unit_of_work import units_of
 
 
 @dataclass
@@ -38,8 +43,38 @@ class Baton:
         return self.settings.model_path or default_model_path(self.settings.database_url)
 
     @cached_property
+    def rewrites(self) -> RewriteCache:
+        """The LLM's rewrites of handoff briefs, kept for this process."""
+        return RewriteCache()
+
+    @cached_property
+    def similar_tickets(self) -> SimilarTickets:
+        """The index of resolved tickets behind "similar tickets", kept for this process."""
+        return SimilarTickets(self.engine)
+
+    @cached_property
+    def articles(self) -> ArticleIndex:
+        """The index of published knowledge articles, kept for this process."""
+        return ArticleIndex(self.engine)
+
+    @property
+    def units(self) -> UnitOfWorkFactory:
+        """Each call opens one transaction on the application's database."""
+        return units_of(self.engine)
+
+    @cached_property
+    def dispatcher(self) -> Dispatcher:
+        return in_app_dispatcher(self.units, self.clock)
+
+    @cached_property
     def tickets(self) -> TicketService:
-        return TicketService(self.engine, self.playbook, self.clock, self.classifier, suggester(self.engine))
+        return TicketService(
+            self.units,
+            self.playbook,
+            self.clock,
+            self.classifier,
+            suggester(self.similar_tickets, self.articles),
+        )
 
 
 class SchemaOutOfDate(RuntimeError):

@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from baton.api.main import create_app
 from baton.app import Baton
-from baton.assist.rewrite import AS_BUILT, clear_cache
+from baton.assist.rewrite import AS_BUILT
 from tests.e2e.test_api_tickets import HANDOFF_NOTE, is_problem, open_ticket
 
 CANNED = "Cedar Lane's API calls get HTTP 429 Too Many Requests at 40/min (code RL-4021); <b>not</b> markup."
@@ -83,13 +83,6 @@ class FakeLLM:
         self.thread.join(5)
 
 
-@pytest.fixture(autouse=True)
-def empty_cache() -> Iterator[None]:
-    clear_cache()
-    yield
-    clear_cache()
-
-
 @pytest.fixture
 def llm() -> Iterator[FakeLLM]:
     with FakeLLM() as fake:
@@ -103,7 +96,8 @@ def slow_llm() -> Iterator[FakeLLM]:
 
 
 def client_for(baton: Baton, **llm: Any) -> TestClient:
-    """The app as `baton` wires it, with these LLM settings."""
+    """The app as `baton` wires it, with these LLM settings and an empty rewrite cache
+    (the copy of `baton` builds its own)."""
     configured = dataclasses.replace(baton, settings=baton.settings.model_copy(update=llm))
     return TestClient(create_app(configured), raise_server_exceptions=True)
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from baton.services.knowledge import article_suggestions
 from tests.e2e.test_api_tickets import is_problem, open_ticket
 
 Auth = Callable[[str], dict[str, str]]
@@ -221,18 +220,18 @@ def test_only_published_articles_are_suggested(client, auth, clock, baton):
     internal(client, auth, export_tid, engineer, "The export worker was stuck because its S3 token had expired.")
     resolve(client, auth, export_tid, engineer, "Rotated the S3 token and restarted the export worker.")
     rate, export = sorted(articles(client, auth, "draft"), key=lambda a: a["ticket_id"])
-    assert article_suggestions(baton.engine, "we get 429 from the API, rate limit far too low") == []
+    assert baton.articles.suggest("we get 429 from the API, rate limit far too low") == []
 
     client.post(f"/api/v1/knowledge/{rate['id']}/publish", headers=auth("priya"))
 
-    found = article_suggestions(baton.engine, "we get HTTP 429 from the API, the rate limit seems far too low")
+    found = baton.articles.suggest("we get HTTP 429 from the API, the rate limit seems far too low")
     assert [f["id"] for f in found] == [rate["id"]]
     assert found[0]["url"] == f"/knowledge/{rate['id']}" and found[0]["title"] == RATE_NOTE["summary"]
     assert 0 < found[0]["score"] <= 1
-    assert article_suggestions(baton.engine, "the nightly S3 export stalls, token expired?") == []
+    assert baton.articles.suggest("the nightly S3 export stalls, token expired?") == []
 
     client.post(f"/api/v1/knowledge/{export['id']}/publish", headers=auth("priya"))
-    assert [f["id"] for f in article_suggestions(baton.engine, "nightly S3 export stalls")] == [export["id"]]
+    assert [f["id"] for f in baton.articles.suggest("nightly S3 export stalls")] == [export["id"]]
     # Sharing a word is not sharing the problem: one word in common is not enough at any score.
-    assert article_suggestions(baton.engine, "how do I add a chart to the nightly report?", min_score=0.0) == []
-    assert article_suggestions(baton.engine, "the nightly export to S3, can it run hourly?", min_score=0.0)
+    assert baton.articles.suggest("how do I add a chart to the nightly report?", min_score=0.0) == []
+    assert baton.articles.suggest("the nightly export to S3, can it run hourly?", min_score=0.0)

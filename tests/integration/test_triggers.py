@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from baton.core.playbook import EscalationKind
 from baton.services.tickets import NewCustomer, NewTicket
 from baton.services.unit_of_work import read_only
 from baton.settings import EXAMPLE_PLAYBOOK
+from baton.store.unit_of_work import units_of
 
 
 @pytest.fixture
@@ -167,14 +169,14 @@ def test_rules_that_keep_triggering_each_other_are_stopped_and_recorded(baton):
     """The playbook check refuses such cycles; this shows the run-time guard behind it."""
     flip = r.compiled(
         r.Rule("flip", "", r.EventTrigger("severity_changed"), r.Compare("severity", "equals", "high"),
-               (r.Action("set_severity", {"severity": "critical"}),))
+               (r.SetSeverity("critical"),))
     )  # fmt: skip
     flop = r.compiled(
         r.Rule("flop", "", r.EventTrigger("severity_changed"), r.Compare("severity", "equals", "critical"),
-               (r.Action("set_severity", {"severity": "high"}),))
+               (r.SetSeverity("high"),))
     )  # fmt: skip
     baton.playbook = replace(baton.playbook, rules=(flip, flop))
-    service = type(baton.tickets)(baton.engine, baton.playbook, baton.clock)
+    service = type(baton.tickets)(units_of(baton.engine), baton.playbook, baton.clock)
     opened = service.open("amara", ticket()).ticket
     service.execute("amara", opened.id, cmd.ChangeSeverity("high"))
     kinds = [rec.event.type for rec in trail(baton, opened.id)]
@@ -188,7 +190,7 @@ def test_a_backtest_reports_what_a_new_rule_would_have_done_and_writes_nothing(c
 
     h = auth("amara")
     quiet = replace(baton.playbook, rules=())
-    service = type(baton.tickets)(baton.engine, quiet, clock)
+    service = type(baton.tickets)(units_of(baton.engine), quiet, clock)
     charged = service.open("amara", ticket(subject="Charged twice", body="We were charged twice.", category="billing"))
     service.open("amara", ticket(subject="Invoice address", body="Please change the address.", category="billing"))
     clock.advance(timedelta(hours=3))
@@ -321,20 +323,22 @@ def test_pushed_suggestions_and_role_notifications_reach_the_agents_they_address
     urgent = baton.tickets.open("bruno", ticket(severity="high", agent="bruno")).ticket
     clock.advance(timedelta(minutes=50))  # both stalled: suggestions to their owners, the urgent one to the lead
     baton.tickets.fire_due_timers()
+    assert baton.dispatcher.dispatch().delivered > 0  # the worker delivers the outbox
 
-    mine = client.get("/api/v1/me/notifications", headers=auth("dana")).json()
-    assert [(n["ticket_id"], n["kind"], n["to"]) for n in mine] == [
-        (stuck.ticket.id, "suggestions", "dana (frontline)")
-    ]
+    def notices(agent: str) -> list[dict[str, Any]]:
+        return list(client.get("/api/v1/me/notifications", headers=auth(agent)).json()["items"])
+
+    mine = notices("dana")
+    assert [(n["ticket_id"], n["kind"]) for n in mine] == [(stuck.ticket.id, "suggestions")]
     assert mine[0]["tickets"][0]["ticket_id"] == solved.id
-    assert mine[0]["message"] == "no progress: 1 suggestion by rule stuck-ticket-suggestions"
-    lead = client.get("/api/v1/me/notifications", headers=auth("priya")).json()  # priya leads support
-    assert [(n["ticket_id"], n["kind"]) for n in lead] == [(urgent.id, "notified")]
-    assert lead[0]["message"] == "No progress for 45 business minutes on an urgent ticket."
-    assert client.get("/api/v1/me/notifications", headers=auth("greta")).json() == []
-    bruno = client.get("/api/v1/me/notifications", headers=auth("bruno")).json()
-    assert [(n["ticket_id"], n["kind"]) for n in bruno] == [(urgent.id, "suggestions")]
-    assert client.get("/api/v1/me/notifications", headers=auth("amara")).json() == []  # frontline, not the owner
-    clock.advance(timedelta(days=8))
-    assert client.get("/api/v1/me/notifications", headers=auth("dana")).json() == []  # a week's window
-    assert client.get("/api/v1/me/notifications?days=10", headers=auth("dana")).json() != []
+    assert mine[0]["text"] == "No progress; 1 suggestion by rule stuck-ticket-suggestions"
+    lead = notices("priya")  # priya leads support
+    assert [(n["ticket_id"], n["kind"]) for n in lead] == [(urgent.id, "rule_notice")]
+    assert lead[0]["text"] == "No progress for 45 business minutes on an urgent ticket."
+    assert notices("greta") == []
+    bruno = notices("bruno")  # the urgent ticket's owner: its suggestions, and 50 and 80 % of its 1 h first response
+    kinds = sorted(n["kind"] for n in bruno if n["ticket_id"] == urgent.id)
+    assert kinds == ["sla_warning", "sla_warning", "suggestions"] and len(bruno) == 3
+    assert notices("amara") == []  # frontline, not the owner
+    baton.tickets.execute("dana", stuck.ticket.id, cmd.Resolve("Re-ran the export."))
+    assert notices("dana") == []  # what asked for action on a resolved ticket is left out

@@ -20,7 +20,7 @@ from baton.core import commands as cmd
 from baton.services.tickets import NewCustomer, NewTicket
 from baton.services.unit_of_work import read_only
 from baton.store import tables as t
-from baton.store.repository import TimerRepository
+from baton.store.repositories.timers import TimerRepository
 
 
 def new_ticket(severity: str = "medium", customer: str = "Cedar Lane Foods") -> NewTicket:
@@ -148,8 +148,8 @@ def _open_many(baton, count: int) -> list[int]:
 
 
 def _threshold_counts(baton) -> Counter[tuple[int, str, int]]:
-    with read_only(baton.engine) as uow:
-        rows = uow.conn.execute(
+    with baton.engine.connect() as conn:
+        rows = conn.execute(
             select(t.ticket_events.c.ticket_id, t.ticket_events.c.type, t.ticket_events.c.payload).where(
                 t.ticket_events.c.type.in_(["SlaThresholdReached", "SlaBreached"])
             )
@@ -158,8 +158,8 @@ def _threshold_counts(baton) -> Counter[tuple[int, str, int]]:
 
 
 def _pending(baton) -> int:
-    with read_only(baton.engine) as uow:
-        return int(uow.conn.execute(select(func.count()).select_from(t.sla_timers)).scalar_one())
+    with baton.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.sla_timers)).scalar_one())
 
 
 EVERY_THRESHOLD = {(target, p) for target in ("first_response", "resolution") for p in (50, 80, 100)}

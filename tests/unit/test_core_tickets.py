@@ -25,14 +25,9 @@ from baton.core.errors import (
     NotFound,
     NotPermitted,
 )
-from baton.core.ownership import (
-    Ownership,
-    OwnershipState,
-    Participant,
-    least_loaded_member,
-    resolve_member,
-)
+from baton.core.ownership import Ownership, OwnershipState, Participant
 from baton.core.playbook import EscalationDirection, EscalationKind
+from baton.core.routing import assign
 from baton.core.ticket import EscalationStatus, Status, Ticket, evolve
 from tests.unit.ticketing import (
     PLAYBOOK,
@@ -133,20 +128,20 @@ def test_opening_for_an_agent_outside_the_role_is_refused() -> None:
 
 
 def test_the_least_loaded_member_is_the_one_with_the_fewest_open_tickets() -> None:
-    assert least_loaded_member(BILLING, {"greta": 4, "hiro": 1}) == "hiro"
+    assert assign(BILLING, PLAYBOOK, {"greta": 4, "hiro": 1}, T0).agent == "hiro"
 
 
 def test_least_loaded_ties_go_by_name_and_unlisted_members_count_as_idle() -> None:
-    assert least_loaded_member(BILLING, {"greta": 2, "hiro": 2}) == "greta"
-    assert least_loaded_member(FRONTLINE, {"amara": 1, "bruno": 1}) == "chen"
-    assert least_loaded_member(FRONTLINE, {}) == "amara"
+    assert assign(BILLING, PLAYBOOK, {"greta": 2, "hiro": 2}, T0).agent == "greta"
+    assert assign(FRONTLINE, PLAYBOOK, {"amara": 1, "bruno": 1}, T0).agent == "chen"
+    assert assign(FRONTLINE, PLAYBOOK, {}, T0).agent == "amara"
 
 
-def test_resolving_a_named_member_keeps_them_and_refuses_outsiders() -> None:
-    assert resolve_member(BILLING, {"greta": 9}, "greta") == "greta"
-    assert resolve_member(BILLING, {"greta": 9}, None) == "hiro"
+def test_assigning_a_named_member_keeps_them_and_refuses_outsiders() -> None:
+    assert assign(BILLING, PLAYBOOK, {"greta": 9}, T0, named="greta").agent == "greta"
+    assert assign(BILLING, PLAYBOOK, {"greta": 9}, T0).agent == "hiro"
     with pytest.raises(InvalidCommand, match="'amara' is not a member of role 'billing-specialist'"):
-        resolve_member(BILLING, {}, "amara")
+        assign(BILLING, PLAYBOOK, {}, T0, named="amara")
 
 
 def test_a_handoff_to_a_role_goes_to_its_least_loaded_member_and_records_the_load() -> None:

@@ -2,7 +2,9 @@
 port, a headless Chromium through Playwright, a fresh page per test and signing
 in through the login form.
 
-Each module builds its own data in its own module-scoped `site` fixture."""
+Each module builds its own data in its own module-scoped `site` fixture, on a
+`FixedClock` of its own: the served app reads the time from the `Baton` it is given,
+so the pages show the same thing on any day the suite runs."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from baton.api.main import create_app
 from baton.app import Baton, build
-from baton.services.clock import Clock
+from baton.services.clock import FixedClock
 from baton.settings import EXAMPLE_PLAYBOOK, Settings
 from baton.store.db import make_engine
 from baton.store.migrate import upgrade
@@ -54,8 +56,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def sqlite_baton(directory: Path, clock: Clock | None = None) -> Iterator[Baton]:
-    """The app wired to a freshly migrated SQLite file in `directory`, disposed of afterwards."""
+def sqlite_baton(directory: Path, clock: FixedClock) -> Iterator[Baton]:
+    """The app wired to a freshly migrated SQLite file in `directory` and to `clock`,
+    disposed of afterwards. The clock is required and fixed: without one `build`
+    falls back to the system clock and the pages change with the date."""
     url = f"sqlite:///{directory / 'baton.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -69,7 +73,10 @@ def sqlite_baton(directory: Path, clock: Clock | None = None) -> Iterator[Baton]
 
 @contextmanager
 def serve(baton: Baton) -> Iterator[str]:
-    """The app served by uvicorn in a thread on a free port; yields its base URL."""
+    """The app served by uvicorn in a thread on a free port; yields its base URL.
+    Every request reads the time from `baton.clock`, the fixed clock of `sqlite_baton`."""
+    if not isinstance(baton.clock, FixedClock):
+        raise TypeError(f"a web test serves a Baton on a FixedClock, not {type(baton.clock).__name__}")
     port = _free_port()
     config = uvicorn.Config(create_app(baton), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)

@@ -1,6 +1,7 @@
 """The knowledge pages in a real Chromium against the real app on a real HTTP server:
 a lead finds the draft of a resolved escalated ticket, is told to fill in the cause
-before publishing, edits it and publishes; an agent sees no review buttons."""
+before publishing, edits it and publishes; an agent sees no review buttons.
+Everything happens on a clock fixed at the time the tokens are issued."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from playwright.sync_api import Page, expect
 from baton.app import Baton
 from baton.core import commands as cmd
 from baton.core.playbook import EscalationKind
-from baton.services.knowledge import article_suggestions
+from baton.services.clock import FixedClock
 from baton.services.tickets import NewCustomer, NewTicket
 from baton.services.tokens import create_token
 
@@ -65,7 +66,7 @@ def _resolved_escalated_ticket(baton: Baton) -> int:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeSite]:
     """The app on a migrated SQLite file with one resolved escalated ticket, served by uvicorn."""
-    with sqlite_baton(tmp_path_factory.mktemp("knowledge-web")) as baton:
+    with sqlite_baton(tmp_path_factory.mktemp("knowledge-web"), FixedClock(TOKEN_AT)) as baton:
         ticket_id = _resolved_escalated_ticket(baton)
         tokens = {agent: create_token(baton.engine, agent, TOKEN_AT) for agent in ("priya", "amara")}
         with serve(baton) as url:
@@ -114,5 +115,5 @@ def test_a_lead_fills_in_the_cause_and_publishes(page: Page, site: KnowledgeSite
     page.get_by_role("link", name="← Knowledge").click()
     expect(page.locator("#published tbody tr").filter(has_text=NOTE["summary"])).to_have_count(1)
     expect(page.locator("#drafts tbody")).to_contain_text("No drafts waiting")
-    found = article_suggestions(site.baton.engine, "our webhooks get 401 Unauthorized after rotating the key")
+    found = site.baton.articles.suggest("our webhooks get 401 Unauthorized after rotating the key", 3)
     assert [f["title"] for f in found] == [NOTE["summary"]]

@@ -1,4 +1,5 @@
-"""Route dependencies: the wired application and the calling agent."""
+"""Route dependencies: the wired application (shared with the web pages, from
+``baton.http``) and the calling agent."""
 
 from __future__ import annotations
 
@@ -7,17 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from baton.api.problems import Unauthorized
-from baton.app import Baton
 from baton.core.errors import NotFound
+from baton.http.deps import BatonDep
 from baton.services.tokens import agent_for_token
 
-
-def get_baton(request: Request) -> Baton:
-    baton: Baton = request.app.state.baton
-    return baton
-
-
-BatonDep = Annotated[Baton, Depends(get_baton)]
+__all__ = ["BatonDep", "CurrentAgent", "current_agent"]
 
 
 def current_agent(request: Request, baton: BatonDep) -> str:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from baton.api.deps import BatonDep, CurrentAgent
 from baton.api.schemas import Body, Page
 from baton.services import knowledge
-from baton.store.repository import Article
+from baton.store.repositories.knowledge import Article
 
 router = APIRouter(prefix="/knowledge", tags=["knowledge"])
 

@@ -10,24 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
-from baton.core.errors import (
-    ConcurrencyConflict,
-    DomainError,
-    InvalidCommand,
-    InvalidTransition,
-    NotFound,
-    NotPermitted,
-)
+from baton.core.errors import DomainError
+from baton.http.status import status_of
 
 PROBLEM = "application/problem+json"
-
-STATUS: list[tuple[type[DomainError], int]] = [
-    (InvalidCommand, 422),
-    (NotPermitted, 403),
-    (NotFound, 404),
-    (InvalidTransition, 409),
-    (ConcurrencyConflict, 409),
-]
 
 
 class Unauthorized(Exception):
@@ -53,9 +39,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 async def _domain(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    status = next((code for kind, code in STATUS if isinstance(exc, kind)), 400)
     errors = [{"field": e.field, "reason": e.reason} for e in exc.errors]
-    return problem(status, exc.title, exc.detail, errors)
+    return problem(status_of(exc), exc.title, exc.detail, errors)
 
 
 async def _validation(_: Request, exc: Exception) -> JSONResponse:

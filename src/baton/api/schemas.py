@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from baton.core import events as ev
-from baton.core.calendar import Calendar, add_business_time
+from baton.core.calendar import Calendar
+from baton.core.notices import NotificationRow
+from baton.core.pipeline import Step
 from baton.core.playbook import EscalationKind
-from baton.core.sla import SlaClock
 from baton.core.ticket import Escalation, Ticket
-from baton.store.repository import Customer, Message
+from baton.http.clocks import ClockPublic
+from baton.store.repositories.customers import Customer
+from baton.store.repositories.tickets import Message
 
 T = TypeVar("T")
 
@@ -195,43 +198,6 @@ class EscalationPublic(BaseModel):
         )
 
 
-class ClockPublic(BaseModel):
-    target: str
-    policy: str
-    calendar: str
-    cycle: int
-    state: str
-    target_seconds: int
-    elapsed_seconds: float
-    remaining_seconds: float
-    thresholds: list[int]
-    reached: list[int]
-    deadline: datetime | None = Field(
-        description="When the target falls due at the current pace; none while paused or stopped."
-    )
-
-    @classmethod
-    def of(cls, clock: SlaClock, now: datetime, calendars: Mapping[str, Calendar]) -> ClockPublic:
-        elapsed = clock.elapsed(now, calendars)
-        deadline = None
-        if clock.since is not None and not clock.stopped:
-            left = max(clock.target_seconds - clock.spent, 0)
-            deadline = add_business_time(clock.since, timedelta(seconds=left), calendars[clock.calendar])
-        return cls(
-            target=clock.target,
-            policy=clock.policy,
-            calendar=clock.calendar,
-            cycle=clock.cycle,
-            state=clock.state.value,
-            target_seconds=clock.target_seconds,
-            elapsed_seconds=round(elapsed, 3),
-            remaining_seconds=round(clock.target_seconds - elapsed, 3),
-            thresholds=list(clock.thresholds),
-            reached=list(clock.reached),
-            deadline=deadline,
-        )
-
-
 class TicketPublic(BaseModel):
     id: int
     version: int
@@ -377,3 +343,75 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
     limit: int
     offset: int
+
+
+_FOLLOWED_LEFT_OUT = frozenset(
+    {"note", "body", "inputs", "load", "tickets", "articles", "alternatives", "page_context"}
+)
+
+
+class FollowedPublic(BaseModel):
+    """Something the command set off: a clock reaction, a rule firing, an action a rule took."""
+
+    seq: int
+    kind: str
+    actor: str
+    detail: dict[str, Any]
+
+    @classmethod
+    def of(cls, step: Step) -> FollowedPublic:
+        payload = ev.to_payload(step.event)
+        detail = {
+            name: value[:200] if isinstance(value, str) else value
+            for name, value in payload.items()
+            if name not in _FOLLOWED_LEFT_OUT and (value is None or isinstance(value, str | int | float | bool | list))
+        }
+        return cls(seq=step.seq, kind=step.event.type, actor=step.actor, detail=detail)
+
+
+class EscalationCreated(EscalationPublic):
+    """The escalation the caller made, and what followed it in the same call."""
+
+    followed: list[FollowedPublic]
+
+
+class MessageCreated(MessagePublic):
+    """The caller's message, and what followed it in the same call (a rule's update to the customer...)."""
+
+    followed: list[FollowedPublic]
+
+
+class NotificationPublic(BaseModel):
+    id: int
+    ticket_id: int
+    subject: str
+    status: str
+    """The ticket's status now."""
+    kind: str
+    text: str
+    at: datetime
+    read_at: datetime | None
+    tickets: list[dict[str, Any]] = Field(default_factory=list)
+    """Similar resolved tickets pushed with it."""
+    articles: list[dict[str, Any]] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, n: NotificationRow) -> NotificationPublic:
+        return cls(
+            id=n.id,
+            ticket_id=n.ticket_id,
+            subject=n.subject,
+            status=n.status,
+            kind=n.kind,
+            text=n.text,
+            at=n.created_at,
+            read_at=n.read_at,
+            tickets=list(n.payload.get("tickets", [])),
+            articles=list(n.payload.get("articles", [])),
+        )
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationPublic]
+    next_before: int | None
+    """Pass as ``before`` for the next page; None on the last."""

@@ -16,9 +16,12 @@ from baton.api.schemas import (
     CategoryChange,
     CloseRequest,
     EscalationCreate,
+    EscalationCreated,
     EscalationPublic,
     EventPublic,
+    FollowedPublic,
     MessageCreate,
+    MessageCreated,
     MessagePublic,
     Page,
     ParticipantCreate,
@@ -32,7 +35,9 @@ from baton.api.schemas import (
 )
 from baton.app import Baton
 from baton.core import commands as cmd
+from baton.core import events as ev
 from baton.core.errors import NotFound
+from baton.core.pipeline import Decision
 from baton.core.ticket import Ticket
 from baton.services.briefs import ticket_brief
 from baton.services.suggestions import ticket_suggestions
@@ -44,6 +49,10 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 def _public(baton: Baton, ticket: Ticket) -> TicketPublic:
     return TicketPublic.of(ticket, baton.clock.now(), baton.playbook.calendars)
+
+
+def _followed(decision: Decision) -> list[FollowedPublic]:
+    return [FollowedPublic.of(step) for step in decision.followed]
 
 
 def _created(payload: TicketPublic | EscalationPublic | MessagePublic, location: str) -> JSONResponse:
@@ -100,14 +109,23 @@ def list_messages(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> list
         return [MessagePublic.of(m) for m in uow.tickets.messages(ticket_id)]
 
 
-@router.post("/{ticket_id}/messages", status_code=201, response_model=MessagePublic)
+@router.post("/{ticket_id}/messages", status_code=201, response_model=MessageCreated)
 def add_message(ticket_id: int, body: MessageCreate, baton: BatonDep, agent: CurrentAgent) -> JSONResponse:
+    """Add the caller's message; the answer is that message, with what followed it
+    (a rule's customer update, say) under ``followed``."""
     command = cmd.AddMessage(body.body, body.visibility, body.author_kind, body.author)
-    outcome = baton.tickets.execute(agent, ticket_id, command)
-    number = outcome.ticket.message_count
-    with read_only(baton.engine) as uow:
-        message = next(m for m in uow.tickets.messages(ticket_id) if m.number == number)
-    return _created(MessagePublic.of(message), f"/api/v1/tickets/{ticket_id}/messages/{number}")
+    decision = baton.tickets.execute(agent, ticket_id, command).decision
+    added = next(s.event for s in decision.caused if isinstance(s.event, ev.MessageAdded))
+    created = MessageCreated(
+        number=added.number,
+        author_kind=added.author_kind,
+        author=added.author,
+        visibility=added.visibility,
+        body=added.body,
+        created_at=decision.now,
+        followed=_followed(decision),
+    )
+    return _created(created, f"/api/v1/tickets/{ticket_id}/messages/{added.number}")
 
 
 @router.get("/{ticket_id}/brief")
@@ -124,7 +142,7 @@ def get_suggestions(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> di
     resolutions."""
     with read_only(baton.engine) as uow:
         ticket = uow.tickets.get(ticket_id)
-    return ticket_suggestions(baton.engine, baton.classifier, ticket, baton.clock.now())
+    return ticket_suggestions(baton.classifier, baton.similar_tickets, baton.articles, ticket, baton.clock.now())
 
 
 @router.get("/{ticket_id}/events", response_model=list[EventPublic])
@@ -196,15 +214,17 @@ def list_escalations(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> l
         return [EscalationPublic.of(e) for e in uow.tickets.get(ticket_id).escalations]
 
 
-@router.post("/{ticket_id}/escalations", status_code=201, response_model=EscalationPublic)
+@router.post("/{ticket_id}/escalations", status_code=201, response_model=EscalationCreated)
 def escalate(ticket_id: int, body: EscalationCreate, baton: BatonDep, agent: CurrentAgent) -> JSONResponse:
+    """Escalate; the answer is the caller's escalation, with what followed it (a rule
+    bringing in someone else, say) under ``followed``."""
     command = cmd.Escalate(body.kind, body.target_role, body.reason, body.note, body.target_agent)
-    ticket = baton.tickets.execute(agent, ticket_id, command, body.expected_version).ticket
-    escalation = ticket.escalations[-1]
-    return _created(
-        EscalationPublic.of(escalation),
-        f"/api/v1/tickets/{ticket_id}/escalations/{escalation.number}",
-    )
+    decision = baton.tickets.execute(agent, ticket_id, command, body.expected_version).decision
+    made = next(s.event for s in decision.caused if isinstance(s.event, ev.TicketEscalated))
+    escalation = decision.ticket.escalation(made.number)
+    assert escalation is not None
+    created = EscalationCreated(**EscalationPublic.of(escalation).model_dump(), followed=_followed(decision))
+    return _created(created, f"/api/v1/tickets/{ticket_id}/escalations/{escalation.number}")
 
 
 @router.get("/{ticket_id}/escalations/{number}", response_model=EscalationPublic)

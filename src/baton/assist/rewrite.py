@@ -6,9 +6,10 @@ is prose for the specialist taking over, and only when an admin configured an LL
 slow or answering nonsense gives a :class:`Rewrite` with a ``problem`` saying so in
 plain words, and the brief is shown as built.
 
-Successful rewrites are kept in-process, keyed by the LLM's URL, the model and a hash
-of the brief's text, so a page refresh does not ask again, while any event that
-changes the brief gives a new key.
+Successful rewrites are kept in a :class:`RewriteCache` the application owns
+(:attr:`baton.app.Baton.rewrites`), keyed by the LLM's URL, the model and a hash of
+the brief's text, so a page refresh does not ask again, while any event that changes
+the brief gives a new key.
 
 ``httpx2`` is imported only when a request is made: most desks run without an LLM."""
 
@@ -38,10 +39,10 @@ SYSTEM_PROMPT = (
 )
 AS_BUILT = "showing the brief as built"
 CACHE_SIZE = 128
-"""Rewrites kept in-process; the least recently used goes first."""
+"""Rewrites a :class:`RewriteCache` keeps; the least recently used goes first."""
 
-_cache: OrderedDict[tuple[str, str, str], tuple[str, str]] = OrderedDict()
-_cache_lock = threading.Lock()
+Key = tuple[str, str, str]
+"""The LLM's URL, the model and the SHA-256 of the brief's text."""
 
 
 @dataclass(frozen=True)
@@ -85,25 +86,29 @@ def brief_text(brief: Brief) -> str:
     )
 
 
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
+class RewriteCache:
+    """Successful rewrites, in-process and thread-safe: at most ``size``, the least
+    recently used going first."""
 
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._rewrites: OrderedDict[Key, tuple[str, str]] = OrderedDict()
 
-def _cached(key: tuple[str, str, str]) -> tuple[str, str] | None:
-    with _cache_lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-        return found
+    def get(self, key: Key) -> tuple[str, str] | None:
+        """The text and model remembered for ``key``, now the most recently used."""
+        with self._lock:
+            found = self._rewrites.get(key)
+            if found is not None:
+                self._rewrites.move_to_end(key)
+            return found
 
-
-def _remember(key: tuple[str, str, str], text: str, model: str) -> None:
-    with _cache_lock:
-        _cache[key] = (text, model)
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    def remember(self, key: Key, text: str, model: str) -> None:
+        with self._lock:
+            self._rewrites[key] = (text, model)
+            self._rewrites.move_to_end(key)
+            while len(self._rewrites) > self.size:
+                self._rewrites.popitem(last=False)
 
 
 def _shown(url: str) -> str:
@@ -113,8 +118,10 @@ def _shown(url: str) -> str:
     return urlunsplit(parts._replace(netloc=host))
 
 
-def rewrite_brief(brief: Brief, settings: Settings, *, client: httpx2.Client | None = None) -> Rewrite:
-    """Ask the configured LLM to rewrite the brief; never raises."""
+def rewrite_brief(
+    brief: Brief, settings: Settings, cache: RewriteCache, *, client: httpx2.Client | None = None
+) -> Rewrite:
+    """Ask the configured LLM to rewrite the brief, unless ``cache`` has it; never raises."""
     url = settings.llm_url
     if not url:
         return Rewrite(problem=f"no LLM is configured (BATON_LLM_URL is empty); {AS_BUILT}")
@@ -123,12 +130,12 @@ def rewrite_brief(brief: Brief, settings: Settings, *, client: httpx2.Client | N
         return Rewrite(problem=f"BATON_LLM_MODEL is empty: the LLM at {_shown(url)} needs a model name; {AS_BUILT}")
     prompt = brief_text(brief)
     key = (url, model, hashlib.sha256(prompt.encode("utf-8")).hexdigest())
-    found = _cached(key)
+    found = cache.get(key)
     if found is not None:
         return Rewrite(text=found[0], model=found[1])
     outcome = _ask(url, model, prompt, settings, client)
     if outcome.text is not None and outcome.model is not None:
-        _remember(key, outcome.text, outcome.model)
+        cache.remember(key, outcome.text, outcome.model)
     return outcome
 
 

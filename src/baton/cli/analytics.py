@@ -111,13 +111,14 @@ def import_command(
     _echo_report(imported)
     baton = _baton()
     try:
-        stored = save_history(baton.engine, name, imported, datetime.now(UTC), replace)
+        stored = save_history(baton.engine, name, imported, baton.clock.now(), replace)
     except DomainError as exc:
         raise _fail(exc.detail) from None
     typer.echo(f"imported {stored} events as history {name!r}: `baton metrics --source {name}`")
 
 
-def _load(file: Path | None, history: str | None, mapping: LogMapping):  # type: ignore[no-untyped-def]
+def load_log(file: Path | None, history: str | None, mapping: LogMapping) -> tuple[EventLog, Imported | None]:
+    """The log a command reads: a FILE read in place (with its import report) or a stored history."""
     from baton.core.errors import NotFound
     from baton.integrations.importers.sources import load_source
 
@@ -155,7 +156,7 @@ def audit_command(
         order = a.SortBy(sort)
     except ValueError:
         raise _fail(f"--sort must be total_time or escalations, not {sort!r}") from None
-    log, imported = _load(file, history, mapping)
+    log, imported = load_log(file, history, mapping)
     summary = summarise(log)
     report = compute(log, summary=summary)
     figures = a.figures(log, summary, report)

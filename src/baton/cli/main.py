@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -144,7 +144,7 @@ def token_create(
 
     baton = _build()
     try:
-        token = create_token(baton.engine, agent, datetime.now(UTC), label)
+        token = create_token(baton.engine, agent, baton.clock.now(), label)
     except InvalidCommand as exc:
         raise _fail(exc.detail) from None
     sys.stdout.write(token + "\n")
@@ -154,13 +154,37 @@ def token_create(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes sharing the listening socket. A dead one is replaced; "
+            "one that cannot start stops them all (exit 1). See docs/deploy.md.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API and the web pages."""
-    import uvicorn
+    if workers == 1:
+        import uvicorn
 
-    from baton.api.main import create_app
+        from baton.api.main import create_app
 
-    uvicorn.run(create_app(_build()), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(_build()), host=host, port=port, log_level="info")
+        return
+
+    import gc
+
+    from baton.serving import serve_workers
+
+    # Check the settings, the playbook and the schema once, with the same messages as one
+    # process, before any worker starts; each worker builds its own application.
+    _build().engine.dispose()
+    gc.collect()
+    try:
+        code = serve_workers(host, port, workers)
+    except OSError as exc:
+        raise _fail(f"cannot listen on {host}:{port}: {exc}") from None
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -169,7 +193,8 @@ def worker(
     batch: Annotated[int, typer.Option(min=1, max=10_000, help="Tickets per transaction.")] = 100,
     once: Annotated[bool, typer.Option("--once", help="Fire what is due now, then exit.")] = False,
 ) -> None:
-    """Fire due SLA timers (thresholds and breaches). Several may run on PostgreSQL."""
+    """Fire due SLA timers (thresholds, breaches, no-progress rules) and deliver the
+    outbox (agents' notifications). Several may run on PostgreSQL."""
     import logging
 
     from baton.worker import run, stop_on_signals
@@ -179,7 +204,7 @@ def worker(
     baton = _build()
     if baton.engine.dialect.name == "sqlite":
         logging.getLogger("baton.worker").info("SQLite: run a single worker")
-    fired = run(baton.tickets, interval=interval, batch=batch, once=once, stop=stop_on_signals())
+    fired = run(baton.tickets, baton.dispatcher, interval=interval, batch=batch, once=once, stop=stop_on_signals())
     typer.echo(f"worker stopped; fired timers on {fired} ticket(s)")
 
 
@@ -215,7 +240,7 @@ def demo(
         baton.playbook,
         days=days,
         seed=seed,
-        end=last_day,
+        end=last_day or baton.clock.now().date() - timedelta(days=1),
         triggers_for=triggers_for,
         classifier=baton.classifier,
     )

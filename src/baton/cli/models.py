@@ -90,10 +90,11 @@ def evaluate_command(
         result = evaluate(data, when)
     except (EvaluationError, ImportFailed) as exc:
         raise _fail(str(exc)) from None
-    typer.echo(json.dumps(result.as_dict(), indent=2) if as_json else _report(result))
+    typer.echo(json.dumps(result.as_dict(), indent=2) if as_json else evaluation_text(result))
 
 
-def _report(e: Evaluation) -> str:
+def evaluation_text(e: Evaluation) -> str:
+    """What ``baton model evaluate`` prints: the scores and the split they were measured on."""
     excluded = "; ".join(f"{n} {reason}" for reason, n in e.excluded.items()) or "none"
     rows = [
         ("logistic regression", e.model.accuracy, e.model.macro_f1, e.model.top3_accuracy),

@@ -99,11 +99,11 @@ def calibrate_command(
     mapping: LogMapping,
 ) -> None:
     """Run the anomaly tests over every whole week of a history: how often do they flag?"""
-    from baton.cli.analytics import _load
+    from baton.cli.analytics import load_log
     from baton.reports.anomaly import Settings as TestSettings
     from baton.reports.calibrate import calibrate
 
-    log, _ = _load(file, history, mapping)
+    log, _ = load_log(file, history, mapping)
     try:
         result = calibrate(log, TestSettings(overdispersed=not plain))
     except ValueError as exc:

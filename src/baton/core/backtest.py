@@ -2,25 +2,27 @@
 rules that ran. Pure: histories (each ticket's recorded events, in order) come in,
 per-rule figures go out; nothing is written anywhere.
 
-Replay rebuilds each ticket event by event and asks the new rules what they would
-have done. Event rules see every recorded event; no-progress rules fire when their
-due time falls before the next recorded event; SLA rules see the thresholds the
-history recorded (under the SLA policies then running). Actions are not replayed:
-what the rules would have changed is not fed back into the history."""
+Replay rebuilds each ticket event by event through the one pipeline
+(:func:`baton.core.pipeline.handle`) and asks the new rules what they would have
+done. Event rules see every recorded event; no-progress rules fire when their due
+time falls before the next recorded event; SLA rules see the thresholds the history
+recorded (under the SLA policies then running). By default actions are not run: what
+the rules would have changed is not fed back into the history (``act=True`` does)."""
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from baton.core import commands as cmd
 from baton.core import events as ev
-from baton.core import firing as f
+from baton.core.pipeline import SYSTEM, Context, handle
 from baton.core.playbook import Playbook
-from baton.core.ticket import Ticket, evolve, open_from
+from baton.core.rules import EscalateTo
+from baton.core.ticket import Ticket
 
-SYSTEM = "baton"
 History = Sequence[ev.RecordedEvent]
 
 
@@ -50,40 +52,52 @@ class RuleBacktest:
         }
 
 
-def _first_firings(playbook: Playbook, history: History) -> dict[str, datetime]:
-    """When each rule would first have fired on this ticket."""
+TRAILING_SWEEPS = 20
+"""Due times looked at after a history's last event: with actions fed back, a rule's
+escalation is progress, and a no-progress rule could otherwise fall due for ever."""
+
+
+def _first_firings(playbook: Playbook, history: History, act: bool = False) -> dict[str, datetime]:
+    """When each rule would first have fired on this ticket: the recorded events replayed
+    through the pipeline, the timers it sets fired at their due times in between."""
     first = history[0]
-    assert isinstance(first.event, ev.TicketOpened)
-    ticket: Ticket = open_from(first.ticket_id, first.event, first.at)
-    fired: set[str] = set()
     when: dict[str, datetime] = {}
-    calendars = playbook.calendars
-    for index, record in enumerate(history):
-        if index:
-            ticket = evolve(ticket, record.event, record.actor, record.at)
-        probe = replace(ticket, fired=tuple(fired))
-        for firing in f.due_firings(playbook.rules, probe, [(record.seq, record.event)], record.at, calendars, False):
-            fired.add(f"{firing.rule.name}:{firing.occurrence}")
-            when.setdefault(firing.rule.name, record.at)
-        following = history[index + 1].at if index + 1 < len(history) else None
-        for rule in playbook.rules:
-            due = f.no_progress_due(rule, probe, calendars)
-            if due is not None and (following is None or due < following) and rule.test(f.facts(probe)):
-                fired.add(f"{rule.name}:stalled:{ticket.last_progress_at}")
-                when.setdefault(rule.name, due)
+    ticket: Ticket | None = None
+    due: datetime | None = None
+
+    def run(command: cmd.Command, now: datetime) -> None:
+        nonlocal ticket, due
+        decision = handle(ticket, command, Context(playbook, SYSTEM, now, clocks=False, act=act))
+        for step in decision.followed:
+            if isinstance(step.event, ev.RuleFired):
+                when.setdefault(step.event.rule, now)
+        ticket, due = decision.ticket, decision.next_due
+
+    for record in history:
+        while due is not None and due < record.at:
+            run(cmd.FireDueTimers(), due)
+        run(cmd.Replay(record.event, record.actor, first.ticket_id), record.at)
+    for _ in range(TRAILING_SWEEPS):
+        if due is None:
+            break
+        run(cmd.FireDueTimers(), due)
     return when
 
 
-def backtest(playbook: Playbook, histories: Iterable[History]) -> list[RuleBacktest]:
+def backtest(playbook: Playbook, histories: Iterable[History], act: bool = False) -> list[RuleBacktest]:
+    """Per rule: the tickets of ``histories`` it would have fired on, and how many of them
+    an agent escalated by hand later. With ``act``, each rule's actions are fed back into
+    the replay (a rule's escalation changes what later rules see); off by default, so each
+    rule is measured on the history as it was."""
     results = {
-        rule.name: RuleBacktest(rule.name, rule.explain(), any(a.kind == "escalate" for a in rule.then))
+        rule.name: RuleBacktest(rule.name, rule.explain(), any(isinstance(a, EscalateTo) for a in rule.then))
         for rule in playbook.rules
     }
     for history in histories:
         if not history:
             continue
         by_hand = [rec.at for rec in history if isinstance(rec.event, ev.TicketEscalated) and rec.actor != SYSTEM]
-        for name, at in _first_firings(playbook, history).items():
+        for name, at in _first_firings(playbook, history, act).items():
             result = results[name]
             result.tickets += 1
             later = [t for t in by_hand if t >= at]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from baton.core import events as ev
 from baton.core.playbook import EscalationKind
 
 
@@ -27,6 +28,10 @@ class OpenTicket:
     role: str | None = None
     agent: str | None = None
     sentiment: float | None = None  # of the first message, scored by the service
+    classified: ev.TicketClassified | None = None
+    """What the text suggested, recorded by Baton right after the opening."""
+    ticket_id: int = 0
+    """The number the new ticket takes (reserved by the store before deciding)."""
 
 
 @dataclass(frozen=True)
@@ -139,3 +144,23 @@ TicketCommand = (
     | Escalate
     | Bounce
 )
+
+
+@dataclass(frozen=True)
+class FireDueTimers:
+    """Time has passed: record the SLA thresholds and run the no-progress rules due by now."""
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Apply an event from a recorded history as it happened (a backtest): the rules
+    react to it, the playbook's own clocks do not (the history holds its clock events)."""
+
+    event: ev.Event
+    actor: str
+    ticket_id: int = 0
+    """The ticket's number (only read from a replayed opening)."""
+
+
+Command = OpenTicket | TicketCommand | FireDueTimers | Replay
+"""Everything :func:`baton.core.pipeline.handle` takes."""

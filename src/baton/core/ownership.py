@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-
-from baton.core.errors import InvalidCommand
-from baton.core.playbook import Role
 
 
 class OwnershipState(StrEnum):
@@ -48,21 +44,3 @@ class Ownership:
         if self.accountable_agent != self.original_agent:
             return OwnershipState.TRANSFER
         return OwnershipState.FULL
-
-
-def least_loaded_member(role: Role, load: Mapping[str, int]) -> str:
-    """The member of ``role`` with the fewest open tickets; ties go by name."""
-    if not role.members:
-        raise InvalidCommand(f"role {role.name!r} has no members to take the ticket")
-    return min(role.members, key=lambda m: (load.get(m, 0), m))
-
-
-def resolve_member(role: Role, load: Mapping[str, int], agent: str | None) -> str:
-    """The named agent if they belong to ``role``, else the least-loaded member."""
-    if agent is None:
-        return least_loaded_member(role, load)
-    if agent not in role.members:
-        raise InvalidCommand(
-            f"agent {agent!r} is not a member of role {role.name!r}",
-        )
-    return agent

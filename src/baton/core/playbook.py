@@ -156,6 +156,8 @@ class Playbook:
     """Trigger rules (:class:`baton.core.rules.Rule`), compiled, in playbook order."""
     templates: Mapping[str, str] = field(default_factory=dict)
     """Customer-update templates by name."""
+    informed_on: tuple[str, ...] = ("escalated", "resolved", "sla_breached")
+    """The updates a ticket's informed roles hear about (see :data:`baton.core.notices.INFORMED_UPDATES`)."""
     roles_of_agent: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

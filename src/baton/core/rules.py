@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from baton.core import events as ev
 
@@ -218,43 +218,89 @@ ACTIONS = (
     "customer_update",
     "suggest",
 )
-ACTION_EVENTS: Mapping[str, tuple[str, ...]] = {
-    "escalate": ("escalated",),
-    "set_severity": ("severity_changed",),
-    "set_category": ("category_changed",),
-    "add_consulted": (),
-    "add_informed": (),
-    "notify": (),
-    "customer_update": (),
-    "suggest": (),
-}
-"""Which event triggers an action can cause: the edges of the rule graph."""
+"""The action keys a playbook may write under ``then``."""
+
+OWNER = "owner"
+"""A notify or suggest target: whoever owns the ticket when the rule fires."""
 
 
 @dataclass(frozen=True)
-class Action:
-    kind: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+class EscalateTo:
+    kind: str  # assist | handoff
+    role: str
+    causes: ClassVar[tuple[str, ...]] = ("escalated",)
 
     def describe(self) -> str:
-        p = self.params
-        match self.kind:
-            case "escalate":
-                return f"{p['kind']} to {p['role']}"
-            case "set_severity":
-                return f"set severity to {p['severity']}"
-            case "set_category":
-                return f"set category to {p['category']}"
-            case "add_consulted" | "add_informed":
-                return f"add {p['role']} as {self.kind.removeprefix('add_')}"
-            case "notify":
-                return f"notify {p['role']}"
-            case "customer_update":
-                minutes = p["follow_up"] // 60
-                return f"send the customer '{p['template']}' promising a follow-up within {minutes} min"
-            case "suggest":
-                return f"push up to {p['count']} similar resolved tickets and articles to {p['role']}"
-        return self.kind
+        return f"{self.kind} to {self.role}"
+
+
+@dataclass(frozen=True)
+class SetSeverity:
+    severity: str
+    causes: ClassVar[tuple[str, ...]] = ("severity_changed",)
+
+    def describe(self) -> str:
+        return f"set severity to {self.severity}"
+
+
+@dataclass(frozen=True)
+class SetCategory:
+    category: str
+    causes: ClassVar[tuple[str, ...]] = ("category_changed",)
+
+    def describe(self) -> str:
+        return f"set category to {self.category}"
+
+
+@dataclass(frozen=True)
+class AddRole:
+    """Add a role as consulted (its routed member too) or informed."""
+
+    kind: str  # consulted | informed
+    role: str
+    causes: ClassVar[tuple[str, ...]] = ()
+
+    def describe(self) -> str:
+        return f"add {self.role} as {self.kind}"
+
+
+@dataclass(frozen=True)
+class NotifyRole:
+    role: str
+    """A role, or :data:`OWNER`."""
+    message: str = ""
+    causes: ClassVar[tuple[str, ...]] = ()
+
+    def describe(self) -> str:
+        return f"notify {self.role}"
+
+
+@dataclass(frozen=True)
+class SendCustomerUpdate:
+    template: str
+    follow_up: int
+    """Business seconds until the follow-up the update commits to."""
+    calendar: str
+    causes: ClassVar[tuple[str, ...]] = ()
+
+    def describe(self) -> str:
+        return f"send the customer '{self.template}' promising a follow-up within {self.follow_up // 60} min"
+
+
+@dataclass(frozen=True)
+class PushSuggestions:
+    role: str
+    """A role, or :data:`OWNER`."""
+    count: int
+    causes: ClassVar[tuple[str, ...]] = ()
+
+    def describe(self) -> str:
+        return f"push up to {self.count} similar resolved tickets and articles to {self.role}"
+
+
+Action = EscalateTo | SetSeverity | SetCategory | AddRole | NotifyRole | SendCustomerUpdate | PushSuggestions
+"""What a rule does, one variant per kind; ``causes`` are the event triggers it can
+set off (the edges of the rule graph)."""
 
 
 @dataclass(frozen=True)
@@ -281,10 +327,7 @@ def rule_cycles(rules: Sequence[Rule]) -> list[list[str]]:
     for rule in rules:
         if isinstance(rule.when, EventTrigger):
             by_event.setdefault(rule.when.event, []).append(rule.name)
-    edges = {
-        rule.name: sorted({n for a in rule.then for e in ACTION_EVENTS[a.kind] for n in by_event.get(e, [])})
-        for rule in rules
-    }
+    edges = {rule.name: sorted({n for a in rule.then for e in a.causes for n in by_event.get(e, [])}) for rule in rules}
     cycles: list[list[str]] = []
     seen: set[frozenset[str]] = set()
 

@@ -19,12 +19,16 @@ from sqlalchemy import Engine
 from baton.core import commands as cmd
 from baton.core.errors import DomainError
 from baton.core.playbook import EscalationKind, Playbook
+from baton.core.ticket import Ticket
 from baton.demo.scenarios import CONTACTS, CUSTOMERS, SCENARIOS, Scenario
 from baton.services.clock import FixedClock
+from baton.services.knowledge import ArticleIndex
+from baton.services.outbox import Dispatcher, in_app_dispatcher
 from baton.services.playbooks import install_playbook
-from baton.services.suggestions import suggester
-from baton.services.tickets import ClassifierPort, NewCustomer, NewTicket, Outcome, TicketService
+from baton.services.suggestions import SimilarTickets, suggester
+from baton.services.tickets import ClassifierPort, NewCustomer, NewTicket, TicketService
 from baton.services.unit_of_work import read_only
+from baton.store.unit_of_work import units_of
 
 OPENS, CLOSES = time(8, 0), time(18, 0)
 REVIEW = time(16, 30)
@@ -33,8 +37,9 @@ INTAKE = "intake"
 """The actor recorded for tickets that arrive from a channel rather than an agent."""
 
 T = TypeVar("T")
-Action = Callable[[], Outcome]
-Story = Generator[tuple[timedelta, Action], Outcome, None]
+Action = Callable[[], Ticket]
+"""A step of a story: it acts, and the story goes on from the ticket after."""
+Story = Generator[tuple[timedelta, Action], Ticket, None]
 
 
 def business(at: datetime) -> datetime:
@@ -50,6 +55,7 @@ def business(at: datetime) -> datetime:
 
 @dataclass
 class Simulation:
+    engine: Engine
     service: TicketService
     playbook: Playbook
     clock: FixedClock
@@ -83,7 +89,7 @@ class Simulation:
     def fire_timers_until(self, at: datetime) -> None:
         """Let the SLA timers due before ``at`` fire at their due time, as a worker would."""
         while True:
-            with read_only(self.service.engine) as uow:
+            with read_only(self.engine) as uow:
                 due = uow.timers.earliest()
             if due is None or due > at:
                 return
@@ -101,7 +107,7 @@ class Simulation:
             self.clock.set(max(self.reviews.pop(0), self.clock.now()))
             if lead is None:
                 continue
-            engine = self.service.engine
+            engine = self.engine
             published = {a.title for a in knowledge.list_articles(engine, "published", limit=10_000)}
             for draft in knowledge.list_articles(engine, "draft", limit=10_000):
                 if not draft.missing and draft.title not in published:
@@ -137,9 +143,9 @@ def _pick(rng: Random, weighted: Sequence[tuple[T, int]]) -> T:
     return rng.choices(items, weights=[weight for _, weight in weighted])[0]
 
 
-def _receiver(outcome: Outcome, fallback: str) -> str:
+def _receiver(outcome: Ticket, fallback: str) -> str:
     """Who received the ticket's latest escalation (the fallback if it has none)."""
-    escalations = outcome.ticket.escalations
+    escalations = outcome.escalations
     return escalations[-1].to_agent if escalations else fallback
 
 
@@ -158,37 +164,39 @@ def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contac
     severity = _pick(rng, s.severities)
     opened = yield (
         timedelta(0),
-        lambda: sim.now_serving.open(
-            INTAKE,
-            NewTicket(
-                subject=s.subject,
-                body=f"{s.body}\n\n— {contact}, {customer[0]}",
-                severity=severity,
-                category=s.category,
-                channel=_pick(rng, (("email", 6), ("web", 3), ("chat", 2), ("phone", 1))),
-                customer=NewCustomer(*customer),
-                page_context={
-                    "url": s.url,
-                    "screen": s.screen,
-                    "browser": rng.choice(["Chrome 131", "Firefox 133", "Edge 131", "Safari 18"]),
-                },
-            ),
+        lambda: (
+            sim.now_serving.open(
+                INTAKE,
+                NewTicket(
+                    subject=s.subject,
+                    body=f"{s.body}\n\n— {contact}, {customer[0]}",
+                    severity=severity,
+                    category=s.category,
+                    channel=_pick(rng, (("email", 6), ("web", 3), ("chat", 2), ("phone", 1))),
+                    customer=NewCustomer(*customer),
+                    page_context={
+                        "url": s.url,
+                        "screen": s.screen,
+                        "browser": rng.choice(["Chrome 131", "Firefox 133", "Edge 131", "Safari 18"]),
+                    },
+                ),
+            ).ticket
         ),
     )
-    tid = opened.ticket.id
-    frontline = opened.ticket.ownership.accountable_agent
+    tid = opened.id
+    frontline = opened.ownership.accountable_agent
 
     def do(actor: str, command: cmd.TicketCommand) -> Action:
         """The step; if the ticket has moved on (a rule got there first), the story
         goes on from the ticket as it is."""
 
-        def act() -> Outcome:
+        def act() -> Ticket:
             try:
-                return sim.now_serving.execute(actor, tid, command)
+                return sim.now_serving.execute(actor, tid, command).ticket
             except DomainError as exc:
                 sim.stats[f"refused: {type(exc).__name__}"] += 1
-                with read_only(sim.service.engine) as uow:
-                    return Outcome(uow.tickets.get(tid), [])
+                with read_only(sim.engine) as uow:
+                    return uow.tickets.get(tid)
 
         return act
 
@@ -277,13 +285,13 @@ def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contac
             ),
         )
         receiver = _receiver(handed, frontline)
-        if handed.ticket.escalations and rng.random() < 0.15:
+        if handed.escalations and rng.random() < 0.15:
             yield (
                 sim.minutes(20, 180),
                 do(
                     receiver,
                     cmd.Bounce(
-                        handed.ticket.escalations[-1].number,
+                        handed.escalations[-1].number,
                         s.bounce_missing,
                         "Please add this before handing off; I can't reproduce without it.",
                     ),
@@ -372,11 +380,11 @@ def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contac
         yield (
             sim.minutes(60, 600),
             do(
-                resolved.ticket.ownership.responsible_agent,
+                resolved.ownership.responsible_agent,
                 cmd.Resolve("Found a second affected record and corrected it; confirmed with the customer."),
             ),
         )
-    yield timedelta(days=3), do(resolved.ticket.ownership.responsible_agent, cmd.Close())
+    yield timedelta(days=3), do(resolved.ownership.responsible_agent, cmd.Close())
 
 
 def _arrivals(rng: Random, day: date) -> list[datetime]:
@@ -392,13 +400,21 @@ def _arrivals(rng: Random, day: date) -> list[datetime]:
     return sorted(times)
 
 
+def deliver_outbox(dispatcher: Dispatcher, batch: int = 1_000) -> int:
+    """Deliver everything the history wrote to the outbox, as the worker would have."""
+    delivered = 0
+    while (sent := dispatcher.dispatch(batch)).claimed:
+        delivered += sent.delivered
+    return delivered
+
+
 def simulate(
     engine: Engine,
     playbook: Playbook,
     *,
     days: int,
     seed: int,
-    end: date | None = None,
+    end: date,
     triggers_for: int | None = 30,
     classifier: ClassifierPort | None = None,
 ) -> str:
@@ -409,12 +425,15 @@ def simulate(
     backtest to compare against. New tickets go through ``classifier`` when given
     (the sender still names their category), and `suggest` rules reach the simulated
     desk's own resolved tickets and articles."""
-    last = end or (datetime.now(UTC).date() - timedelta(days=1))
+    last = end
     first = last - timedelta(days=days - 1)
     clock = FixedClock(datetime.combine(first, time(0), UTC))
     rng = Random(seed)
     sim = Simulation(
-        service=TicketService(engine, playbook, clock, classifier, suggester(engine)),
+        engine=engine,
+        service=TicketService(
+            units_of(engine), playbook, clock, classifier, suggester(SimilarTickets(engine), ArticleIndex(engine))
+        ),
         playbook=playbook,
         clock=clock,
         rng=rng,
@@ -424,7 +443,7 @@ def simulate(
         quiet = replace(playbook, rules=(), version=f"{playbook.version}~no-triggers")
         note = f"playbook {playbook.version} with its trigger rules switched off"
         install_playbook(engine, quiet, note, clock.now())
-        sim.before_triggers = TicketService(engine, quiet, clock, classifier)
+        sim.before_triggers = TicketService(units_of(engine), quiet, clock, classifier)
         sim.triggers_from = datetime.combine(last - timedelta(days=triggers_for - 1), time(0), UTC)
     scenarios = [(s, w) for s, w in SCENARIOS if s.category in playbook.categories]
     sim.reviews = [
@@ -438,6 +457,7 @@ def simulate(
             customer = rng.choice(CUSTOMERS)
             sim.start(at, ticket_story(sim, scenario, customer, rng.choice(CONTACTS)))
     sim.run()
+    delivered = deliver_outbox(in_app_dispatcher(units_of(engine), clock))
     with read_only(engine) as uow:
         st = uow.tickets.event_counts()
     refused = sum(v for k, v in sim.stats.items() if k.startswith("refused"))
@@ -447,6 +467,6 @@ def simulate(
         f"{st['TicketEscalated']} escalations, {st['EscalationBounced']} bounces, "
         f"{st['TicketResolved']} resolutions, {st['TicketReopened']} reopens, "
         f"{st['TicketClosed']} closed, {st['SlaThresholdReached']} SLA warnings, "
-        f"{st['SlaBreached']} SLA breaches, {sim.stats['articles published']} knowledge articles published"
-        + (f"; {refused} steps refused" if refused else "")
+        f"{st['SlaBreached']} SLA breaches, {sim.stats['articles published']} knowledge articles published, "
+        f"{delivered} notifications delivered" + (f"; {refused} steps refused" if refused else "")
     )

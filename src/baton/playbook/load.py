@@ -293,6 +293,7 @@ def _to_core(
         intake_role=spec.intake_role,
         intake_category=spec.intake_category,
         intake_severity=spec.intake_severity,
+        informed_on=tuple(dict.fromkeys(spec.informed_on)),
         calendars=calendars,
         sla_policies=policies,
     )

@@ -27,7 +27,7 @@ ENUM_VALUES = {
     "responsible_role": "roles",
     "channel": "channels",
 }
-OWNER = "owner"
+OWNER = r.OWNER
 """In `notify` and `suggest`, the role responsible for the ticket when the rule fires."""
 SUGGESTIONS = 3
 """How many similar tickets (and articles) `suggest` pushes unless it says."""
@@ -219,16 +219,16 @@ def _action(
             problems.add(where, "give {kind: assist|handoff, role: ROLE}")
             return None
         role = _role(value.get("role"), f"{where}.role", playbook, problems)
-        return None if role is None else r.Action(kind, {"kind": value["kind"], "role": role})
+        return None if role is None else r.EscalateTo(str(value["kind"]), role)
     if kind in ("add_consulted", "add_informed"):
         role = _role(value, where, playbook, problems)
-        return None if role is None else r.Action(kind, {"role": role})
+        return None if role is None else r.AddRole(kind.removeprefix("add_"), role)
     if kind == "notify":
         spec = value if isinstance(value, Mapping) else {"role": value}
         if spec.get("role") == OWNER:
-            return r.Action(kind, {"role": OWNER, "message": str(spec.get("message", ""))})
+            return r.NotifyRole(OWNER, str(spec.get("message", "")))
         role = _role(spec.get("role"), where, playbook, problems)
-        return None if role is None else r.Action(kind, {"role": role, "message": str(spec.get("message", ""))})
+        return None if role is None else r.NotifyRole(role, str(spec.get("message", "")))
     if kind == "suggest":
         spec = value if isinstance(value, Mapping) else {"to": value}
         count = spec.get("count", SUGGESTIONS)
@@ -237,13 +237,13 @@ def _action(
             return None
         to = spec.get("to", OWNER)
         role = OWNER if to == OWNER else _role(to, f"{where}.to", playbook, problems)
-        return None if role is None else r.Action(kind, {"role": role, "count": count})
+        return None if role is None else r.PushSuggestions(role, count)
     if kind in ("set_severity", "set_category"):
         attribute = "severities" if kind == "set_severity" else "categories"
         if value not in getattr(playbook, attribute):
             problems.add(where, f"unknown {attribute[:-3] + 'y' if kind == 'set_severity' else 'category'} {value!r}")
             return None
-        return r.Action(kind, {kind.removeprefix("set_"): value})
+        return r.SetSeverity(str(value)) if kind == "set_severity" else r.SetCategory(str(value))
     # customer_update
     if not isinstance(value, Mapping) or value.get("template") not in templates:
         problems.add(where, f"give {{template: NAME, follow_up: DURATION}} naming one of: {', '.join(templates)}")
@@ -257,7 +257,7 @@ def _action(
     except ValueError as exc:
         problems.add(f"{where}.follow_up", str(exc))
         return None
-    return r.Action(kind, {"template": value["template"], "follow_up": follow_up, "calendar": calendar})
+    return r.SendCustomerUpdate(str(value["template"]), follow_up, str(calendar))
 
 
 def parse_rules(raw: Any, playbook: Playbook, templates: Mapping[str, str], problems: Problems) -> tuple[r.Rule, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -146,4 +146,8 @@ class PlaybookSpec(Strict):
     calendars: list[CalendarSpec] = Field(default_factory=list)
     sla: SlaSpec | None = None
     templates: dict[str, Any] | None = Field(default=None, description="Customer-update templates.")
+    informed_on: list[Literal["escalated", "resolved", "sla_breached", "severity_changed", "reopened"]] = Field(
+        default=["escalated", "resolved", "sla_breached"],
+        description="The updates a ticket's informed roles are notified of.",
+    )
     rules: list[Any] | None = Field(default=None, description="Trigger rules; checked by baton.playbook.rules.")

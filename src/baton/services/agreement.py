@@ -14,11 +14,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from baton.core import events as ev
 from baton.services.unit_of_work import read_only
-from baton.store import tables as t
 
 RESOLVED = ("resolved", "closed")
 SENDER = "named by the sender"
@@ -58,23 +56,15 @@ class Agreement:
 
 
 def agreement(engine: Engine, since: datetime) -> Agreement:
-    e, k = t.ticket_events.c, t.tickets.c
-    query = (
-        select(e.payload, k.category, k.status)
-        .join(t.tickets, k.id == e.ticket_id)
-        .where(e.type == "TicketClassified", e.occurred_at >= since)
-    )
     counts: Counter[tuple[str, str]] = Counter()
     agreed: Counter[tuple[str, str]] = Counter()
     classified = resolved = 0
     with read_only(engine) as uow:
-        for payload, category, status in uow.conn.execute(query):
+        for event, category, status in uow.tickets.classifications(since):
             classified += 1
             if status not in RESOLVED:
                 continue
             resolved += 1
-            event = ev.from_payload("TicketClassified", payload)
-            assert isinstance(event, ev.TicketClassified)
             key = (TAKEN if "category" in event.applied else SENDER, event.source)
             counts[key] += 1
             agreed[key] += event.category == category

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from baton.core.errors import FieldError, InvalidCommand, InvalidTransition
 from baton.core.playbook import Playbook
 from baton.services.unit_of_work import unit_of_work
-from baton.store.repository import Customer
+from baton.store.repositories.customers import Customer
 
 
 def add_customer(engine: Engine, playbook: Playbook, name: str, tier: str, now: datetime) -> Customer:

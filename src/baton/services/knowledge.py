@@ -9,10 +9,9 @@ without its draft. Edits name the version they read; a stale one is a conflict."
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -28,7 +27,10 @@ from baton.core.knowledge import Draft, draft_article
 from baton.core.playbook import Playbook
 from baton.core.ticket import Ticket
 from baton.services.unit_of_work import UnitOfWork, read_only, unit_of_work
-from baton.store.repository import Article
+from baton.store.repositories.knowledge import Article
+
+if TYPE_CHECKING:
+    from baton.assist.similar import SimilarIndex
 
 DRAFT, PUBLISHED, DISCARDED = "draft", "published", "discarded"
 STATUSES = (DRAFT, PUBLISHED, DISCARDED)
@@ -241,35 +243,8 @@ def discard(
         return uow.knowledge.update(article, {"status": DISCARDED, "reviewed_by": agent}, now)
 
 
-_lock = threading.Lock()
-_indexes: weakref.WeakKeyDictionary[Engine, tuple[tuple[Any, ...], Any, dict[int, Article]]] = (
-    weakref.WeakKeyDictionary()
-)
-"""Per engine: the published set it was built from (count, latest change, sum of ids),
-the index and the articles by id."""
-
-
 def article_text(article: Article) -> str:
     return "\n".join([article.title, article.problem, article.cause, *article.steps])
-
-
-def _index(engine: Engine) -> tuple[Any, dict[int, Article]]:
-    from baton.assist.similar import ResolvedTicket, SimilarIndex
-
-    with read_only(engine) as uow:
-        key = uow.knowledge.published_key()
-    with _lock:
-        cached = _indexes.get(engine)
-        if cached is not None and cached[0] == key:
-            return cached[1], cached[2]
-    with read_only(engine) as uow:
-        articles = uow.knowledge.published()
-    docs = [ResolvedTicket(a.id, article_text(a), resolution="; ".join(a.steps), category=a.category) for a in articles]
-    index = SimilarIndex.build(docs) if docs else None
-    by_id = {a.id: a for a in articles}
-    with _lock:
-        _indexes[engine] = (key, index, by_id)
-    return index, by_id
 
 
 MIN_SCORE = 0.25
@@ -284,27 +259,59 @@ word is rare enough to score 0.30 (the demo's "users" matched a log-in article t
 date-filter bug)."""
 
 
-def article_suggestions(engine: Engine, text: str, k: int = 3, min_score: float = MIN_SCORE) -> list[dict[str, Any]]:
-    """The published articles most like ``text`` (TF-IDF cosine, at least ``min_score``,
-    sharing at least :data:`MIN_SHARED` terms), best first."""
-    if not text.strip() or k < 1:
-        return []
-    index, by_id = _index(engine)
-    if index is None:
-        return []
-    found = []
-    for match in index.top(text, k, min_shared=MIN_SHARED):
-        if match.score < min_score:
-            break
-        article = by_id[int(match.ticket_id)]
-        found.append(
-            {
-                "id": article.id,
-                "title": article.title,
-                "category": article.category,
-                "score": round(match.score, 4),
-                "problem": article.problem,
-                "url": f"/knowledge/{article.id}",
-            }
-        )
-    return found
+class ArticleIndex:
+    """The search index of one database's published articles, kept between calls and
+    rebuilt when the published set changes: the application owns one
+    (:attr:`baton.app.Baton.articles`); a fresh one builds on first use."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._built: tuple[tuple[Any, ...], SimilarIndex | None, dict[int, Article]] | None = None
+        """The published set it was built from (count, latest change, sum of ids), the
+        index (None without articles) and the articles by id."""
+
+    def current(self) -> tuple[SimilarIndex | None, dict[int, Article]]:
+        from baton.assist.similar import ResolvedTicket, SimilarIndex
+
+        with read_only(self.engine) as uow:
+            key = uow.knowledge.published_key()
+        with self._lock:
+            built = self._built
+        if built is not None and built[0] == key:
+            return built[1], built[2]
+        with read_only(self.engine) as uow:
+            articles = uow.knowledge.published()
+        docs = [
+            ResolvedTicket(a.id, article_text(a), resolution="; ".join(a.steps), category=a.category) for a in articles
+        ]
+        index = SimilarIndex.build(docs) if docs else None
+        by_id = {a.id: a for a in articles}
+        with self._lock:
+            self._built = (key, index, by_id)
+        return index, by_id
+
+    def suggest(self, text: str, k: int = 3, min_score: float = MIN_SCORE) -> list[dict[str, Any]]:
+        """The published articles most like ``text`` (TF-IDF cosine, at least ``min_score``,
+        sharing at least :data:`MIN_SHARED` terms), best first."""
+        if not text.strip() or k < 1:
+            return []
+        index, by_id = self.current()
+        if index is None:
+            return []
+        found = []
+        for match in index.top(text, k, min_shared=MIN_SHARED):
+            if match.score < min_score:
+                break
+            article = by_id[int(match.ticket_id)]
+            found.append(
+                {
+                    "id": article.id,
+                    "title": article.title,
+                    "category": article.category,
+                    "score": round(match.score, 4),
+                    "problem": article.problem,
+                    "url": f"/knowledge/{article.id}",
+                }
+            )
+        return found

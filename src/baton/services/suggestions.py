@@ -2,28 +2,27 @@
 playbook's fallback, with the reason), and the most similar resolved tickets with
 what resolved them.
 
-The similar-ticket index is built from the resolved tickets and looked at again once
-per :data:`REFRESH` of the clock, rebuilt then if they changed: on a busy desk every
-resolution would otherwise rebuild it, and a suggestion missing the last hour's
-resolutions is still a good suggestion."""
+The similar-ticket index (:class:`SimilarTickets`, one per application:
+:attr:`baton.app.Baton.similar_tickets`) is built from the resolved tickets and looked
+at again once per :data:`REFRESH` of the clock, rebuilt then if they changed: on a busy
+desk every resolution would otherwise rebuild it, and a suggestion missing the last
+hour's resolutions is still a good suggestion."""
 
 from __future__ import annotations
 
 import dataclasses
 import threading
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
+from baton.core.pipeline import Found, SuggesterPort
 from baton.core.ticket import Ticket
 from baton.services.classification import Classifier
-from baton.services.knowledge import article_suggestions
-from baton.services.triggers import Found, SuggesterPort
+from baton.services.knowledge import ArticleIndex
 from baton.services.unit_of_work import read_only
-from baton.store import tables as t
 
 if TYPE_CHECKING:
     from baton.assist.similar import Match, SimilarIndex
@@ -41,34 +40,34 @@ class _Built:
     index: SimilarIndex | None
 
 
-_lock = threading.Lock()
-_indexes: weakref.WeakKeyDictionary[Engine, _Built] = weakref.WeakKeyDictionary()
+class SimilarTickets:
+    """The index of one database's resolved tickets, kept between calls: the application
+    owns one (:attr:`baton.app.Baton.similar_tickets`); a fresh one builds on first use."""
 
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._built: _Built | None = None
 
-def similar_index(engine: Engine, now: datetime) -> SimilarIndex | None:
-    """The index of resolved tickets (None while there are none)."""
-    from baton.assist.history import resolved_tickets
-    from baton.assist.similar import SimilarIndex
+    def index(self, now: datetime) -> SimilarIndex | None:
+        """The index of resolved tickets (None while there are none)."""
+        from baton.assist.history import resolved_tickets
+        from baton.assist.similar import SimilarIndex
 
-    with _lock:
-        built = _indexes.get(engine)
-    if built is not None and now - built.at < REFRESH:
-        return built.index
-    c = t.tickets.c
-    with read_only(engine) as uow:
-        key = tuple(
-            uow.conn.execute(
-                select(func.count(), func.max(c.resolved_at), func.sum(c.id)).where(c.resolved_at.is_not(None))
-            ).one()
-        )
-    if built is not None and built.key == key:
-        index = built.index
-    else:
-        records = resolved_tickets(engine)
-        index = SimilarIndex.build([r.resolved_ticket() for r in records]) if records else None
-    with _lock:
-        _indexes[engine] = _Built(key, now, index)
-    return index
+        with self._lock:
+            built = self._built
+        if built is not None and now - built.at < REFRESH:
+            return built.index
+        with read_only(self.engine) as uow:
+            key = uow.tickets.resolved_key()
+        if built is not None and built.key == key:
+            index = built.index
+        else:
+            records = resolved_tickets(self.engine)
+            index = SimilarIndex.build([r.resolved_ticket() for r in records]) if records else None
+        with self._lock:
+            self._built = _Built(key, now, index)
+        return index
 
 
 def query_text(ticket: Ticket) -> str:
@@ -82,9 +81,9 @@ def _subject_and_body(ticket: Ticket) -> tuple[str, str]:
     return ticket.subject, f"{ticket.body}\n{ticket.last_customer_message}"
 
 
-def similar_to(engine: Engine, ticket: Ticket, now: datetime, k: int) -> tuple[list[Match], str | None]:
+def similar_to(similar: SimilarTickets, ticket: Ticket, now: datetime, k: int) -> tuple[list[Match], str | None]:
     """The k resolved tickets most like ``ticket`` (never itself), and a note when there is nothing to search."""
-    index = similar_index(engine, now)
+    index = similar.index(now)
     if index is None:
         return [], "no resolved tickets yet"
     found = [m for m in index.top(query_text(ticket), k + 1) if m.ticket_id != ticket.id][:k]
@@ -92,12 +91,17 @@ def similar_to(engine: Engine, ticket: Ticket, now: datetime, k: int) -> tuple[l
 
 
 def ticket_suggestions(
-    engine: Engine, classifier: Classifier, ticket: Ticket, now: datetime, k: int = 5
+    classifier: Classifier,
+    similar: SimilarTickets,
+    articles: ArticleIndex,
+    ticket: Ticket,
+    now: datetime,
+    k: int = 5,
 ) -> dict[str, Any]:
     """For an open ticket: its classification, the k most similar resolved tickets and
-    the closest published articles."""
+    the closest published articles, from the application's indexes."""
     suggestion = classifier(*_subject_and_body(ticket))
-    matches, note = similar_to(engine, ticket, now, k)
+    matches, note = similar_to(similar, ticket, now, k)
     classification = dataclasses.asdict(suggestion)
     classification["source"] = str(suggestion.source.value)
     if suggestion.severity_source is not None:
@@ -106,15 +110,15 @@ def ticket_suggestions(
         "classification": classification,
         "similar": [dataclasses.asdict(m) | {"score": round(m.score, 4)} for m in matches],
         "similar_note": note,
-        "articles": article_suggestions(engine, query_text(ticket), ARTICLES),
+        "articles": articles.suggest(query_text(ticket), ARTICLES),
     }
 
 
-def pushed(engine: Engine, ticket: Ticket, now: datetime, k: int) -> Found:
+def pushed(similar: SimilarTickets, published: ArticleIndex, ticket: Ticket, now: datetime, k: int) -> Found:
     """What a `suggest` rule pushes to the ticket's owner: the k most similar resolved
     tickets with a short resolution and the k closest published articles, or a note
     saying why there is nothing."""
-    matches, note = similar_to(engine, ticket, now, k)
+    matches, note = similar_to(similar, ticket, now, k)
     tickets: list[dict[str, str | int | float]] = [
         {
             "ticket_id": int(m.ticket_id),
@@ -127,7 +131,7 @@ def pushed(engine: Engine, ticket: Ticket, now: datetime, k: int) -> Found:
     ]
     articles: list[dict[str, str | int | float]] = [
         {"article_id": a["id"], "score": a["score"], "title": a["title"]}
-        for a in article_suggestions(engine, query_text(ticket), k)
+        for a in published.suggest(query_text(ticket), k)
     ]
     if not tickets and not articles:
         return [], [], note or "nothing similar found"
@@ -139,10 +143,10 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def suggester(engine: Engine) -> SuggesterPort:
+def suggester(similar: SimilarTickets, articles: ArticleIndex) -> SuggesterPort:
     """The port through which `suggest` rules reach this desk's tickets and articles."""
 
     def push(ticket: Ticket, now: datetime, k: int) -> Found:
-        return pushed(engine, ticket, now, k)
+        return pushed(similar, articles, ticket, now, k)
 
     return push

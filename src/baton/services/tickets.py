@@ -1,27 +1,25 @@
-"""Ticket handlers: load, decide in the core, write state and events in one
-transaction."""
+"""Ticket handlers, each the same three steps in one transaction: load the ticket,
+``handle`` the command in the core (the command and everything it sets off), save
+what the decision says (state, trail, messages, the next timer, the outbox)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
 from baton.core import commands as cmd
 from baton.core import events as ev
-from baton.core import sla
-from baton.core.decide import Context, decide, open_ticket
 from baton.core.errors import ConcurrencyConflict, FieldError, InvalidCommand
+from baton.core.notices import outbox_messages
+from baton.core.pipeline import SYSTEM, Context, Decision, SuggesterPort, handle
 from baton.core.playbook import Playbook
-from baton.core.ticket import Ticket, open_from
+from baton.core.ticket import Ticket
 from baton.services import sentiment
 from baton.services.clock import Clock
 from baton.services.knowledge import draft_on_resolution
-from baton.services.triggers import SYSTEM, Follower, SuggesterPort
-from baton.services.unit_of_work import UnitOfWork, unit_of_work
+from baton.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from baton.assist.classify import Suggestion
@@ -56,24 +54,59 @@ class NewTicket:
 
 @dataclass(frozen=True)
 class Outcome:
-    ticket: Ticket
+    """A command's decision as saved: the ticket after, and its trail as recorded."""
+
+    decision: Decision
     events: list[ev.RecordedEvent]
+
+    @property
+    def ticket(self) -> Ticket:
+        return self.decision.ticket
+
+
+class Load(Mapping[str, float]):
+    """Agents' open-ticket load for routing, read on first use (most commands route nobody)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.read: dict[str, float] | None = None
+
+    def _load(self) -> dict[str, float]:
+        if self.read is None:
+            self.read = self.uow.tickets.open_load()
+        return self.read
+
+    def __getitem__(self, agent: str) -> float:
+        return self._load()[agent]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
 
 
 class TicketService:
     def __init__(
         self,
-        engine: Engine,
+        units: UnitOfWorkFactory,
         playbook: Playbook,
         clock: Clock,
         classifier: ClassifierPort | None = None,
         suggester: SuggesterPort | None = None,
     ) -> None:
-        self.engine = engine
+        self.units = units
         self.playbook = playbook
         self.clock = clock
         self.classifier = classifier
         self.suggester = suggester
+
+    def _context(self, uow: UnitOfWork, actor: str, now: datetime) -> Context:
+        def customer_name(customer_id: int) -> str:
+            return uow.customers.get(customer_id).name
+
+        ctx = Context(self.playbook, actor, now, Load(uow), customer_name=customer_name)
+        return ctx if self.suggester is None else replace(ctx, suggest=self.suggester)
 
     def _classified(self, new: NewTicket) -> tuple[str, str, ev.TicketClassified | None]:
         """The new ticket's category and severity (the sender's, else what its text
@@ -112,7 +145,7 @@ class TicketService:
         )
         return category, severity, classified
 
-    def _customer(self, uow: UnitOfWork, new: NewTicket) -> cmd.CustomerRef:
+    def _customer(self, uow: UnitOfWork, new: NewTicket, now: datetime) -> cmd.CustomerRef:
         if new.customer_id is not None:
             found = uow.customers.get(new.customer_id)
             return cmd.CustomerRef(found.id, found.name, found.tier)
@@ -137,12 +170,13 @@ class TicketService:
             )
         if not new.customer.name.strip():
             raise InvalidCommand("the customer needs a name", (FieldError("customer.name", "must not be empty"),))
-        made = uow.customers.add(new.customer.name.strip(), new.customer.tier, self.clock.now())
+        made = uow.customers.add(new.customer.name.strip(), new.customer.tier, now)
         return cmd.CustomerRef(made.id, made.name, made.tier)
 
     def open(self, actor: str, new: NewTicket) -> Outcome:
-        with unit_of_work(self.engine) as uow:
-            customer = self._customer(uow, new)
+        with self.units() as uow:
+            now = self.clock.now()
+            customer = self._customer(uow, new, now)
             category, severity, classified = self._classified(new)
             command = cmd.OpenTicket(
                 subject=new.subject,
@@ -155,25 +189,10 @@ class TicketService:
                 role=new.role,
                 agent=new.agent,
                 sentiment=sentiment.score(f"{new.subject}. {new.body}"),
+                classified=classified,
+                ticket_id=uow.tickets.reserve_id(),
             )
-            ctx = Context(self.playbook, actor, self.clock.now(), uow.tickets.open_load())
-            events = open_ticket(command, ctx)
-            opened = events[0]
-            assert isinstance(opened, ev.TicketOpened)
-            ticket_id = uow.tickets.add(open_from(0, opened, ctx.now))
-            first = ev.RecordedEvent(ticket_id, 1, opened, actor, ctx.now, self.playbook.version)
-            uow.tickets.append_events([first])
-            before = open_from(ticket_id, opened, ctx.now)
-            follower = Follower(self.playbook, uow, ctx.now, self.suggester)
-            after, noted = follower.apply(before, [classified] if classified else [], SYSTEM)
-            clocks = sla.react((), opened.severity, opened.customer_tier, events, self.playbook, ctx.now)
-            after, started = follower.apply(after, clocks, actor)
-            after = follower.follow(after, [], actor, happened=[(1, opened), *noted, *started])
-            uow.tickets.save(before, after)
-            uow.timers.schedule(ticket_id, follower.next_due(after))
-            uow.tickets.append_events(follower.records)
-            self._add_messages(uow, follower.records)
-            return Outcome(after, [first, *follower.records])
+            return self._save(uow, handle(None, command, self._context(uow, actor, now)))
 
     def execute(
         self,
@@ -194,40 +213,37 @@ class TicketService:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _execute(self, actor: str, ticket_id: int, command: cmd.TicketCommand, expected_version: int | None) -> Outcome:
-        with unit_of_work(self.engine) as uow:
+        with self.units() as uow:
             before = uow.tickets.get(ticket_id)
             if expected_version is not None and before.version != expected_version:
                 raise ConcurrencyConflict(
                     f"ticket {ticket_id} is at version {before.version}, not "
                     f"{expected_version}: someone changed it; reload and try again"
                 )
-            ctx = Context(self.playbook, actor, self.clock.now(), uow.tickets.open_load())
-            return self._commit(uow, before, decide(before, self._scored(command), ctx), actor)
+            ctx = self._context(uow, actor, self.clock.now())
+            return self._save(uow, handle(before, self._scored(command), ctx))
 
-    def _follow(
-        self, uow: UnitOfWork, before: Ticket, events: list[ev.Event], actor: str
-    ) -> tuple[Ticket, list[ev.RecordedEvent], datetime | None]:
-        """The command's events, the clock events and rule firings they cause, applied;
-        with the ticket's next timer."""
-        follower = Follower(self.playbook, uow, self.clock.now(), self.suggester)
-        after = follower.follow(before, events, actor)
-        return after, follower.records, follower.next_due(after)
+    def _save(self, uow: UnitOfWork, decision: Decision) -> Outcome:
+        """Write what the decision says in the caller's transaction: state, trail,
+        messages, the next timer, the outbox and any knowledge draft."""
+        before, after = decision.before, decision.ticket
+        if before is None:
+            uow.tickets.add(after)
+        else:
+            uow.tickets.save(before, after)
+        uow.timers.schedule(after.id, decision.next_due)
+        records = self._record(uow, [decision], decision.now)
+        draft_on_resolution(uow, after, records, decision.now)
+        return Outcome(decision, records)
 
-    def _commit(self, uow: UnitOfWork, before: Ticket, events: list[ev.Event], actor: str) -> Outcome:
-        """Follow the events through, then write state, messages, trail and the next
-        timer in the caller's transaction."""
-        after, records, due = self._follow(uow, before, events, actor)
-        uow.tickets.save(before, after)
-        uow.timers.schedule(before.id, due)
+    def _record(self, uow: UnitOfWork, decisions: list[Decision], now: datetime) -> list[ev.RecordedEvent]:
+        records = [r for d in decisions for r in d.records()]
         uow.tickets.append_events(records)
-        self._add_messages(uow, records)
-        draft_on_resolution(uow, after, records, self.clock.now())
-        return Outcome(after, records)
-
-    def _add_messages(self, uow: UnitOfWork, records: list[ev.RecordedEvent]) -> None:
         for record in records:
             if isinstance(record.event, ev.MessageAdded):
                 uow.tickets.add_messages(record.ticket_id, [record.event], record.at)
+        uow.outbox.add([m for d in decisions for m in outbox_messages(d, self.playbook)], now)
+        return records
 
     def change_customer_tier(self, actor: str, customer_id: int, tier: str, reason: str = "") -> int:
         """Move a customer to another tier; each of their open tickets follows, its SLA
@@ -235,14 +251,15 @@ class TicketService:
         if tier not in self.playbook.customer_tiers:
             known = ", ".join(self.playbook.customer_tiers)
             raise InvalidCommand(f"unknown customer tier {tier!r}", (FieldError("tier", f"unknown; known: {known}"),))
-        with unit_of_work(self.engine) as uow:
+        with self.units() as uow:
             uow.customers.set_tier(customer_id, tier)
             ids = uow.tickets.active_ids_of_customer(customer_id)
-            ctx = Context(self.playbook, actor, self.clock.now())
-            moved = 0
+            now, moved = self.clock.now(), 0
             for before in uow.tickets.get_many(ids, lock=True):
                 if before.customer_tier != tier:
-                    self._commit(uow, before, decide(before, cmd.ChangeCustomerTier(tier, reason), ctx), actor)
+                    # a fresh context each: the load routing reads includes the tickets saved before
+                    decision = handle(before, cmd.ChangeCustomerTier(tier, reason), self._context(uow, actor, now))
+                    self._save(uow, decision)
                     moved += 1
             return moved
 
@@ -253,24 +270,23 @@ class TicketService:
         return command
 
     def fire_due_timers(self, limit: int = 100) -> int:
-        """Record every SLA threshold due by now, for at most ``limit`` tickets, in one
-        transaction: the thresholds' events and the timers' new due times commit
-        together, so a worker killed half-way leaves nothing lost or duplicated."""
+        """Record every SLA threshold and no-progress rule due by now, for at most
+        ``limit`` tickets, in one transaction: the events and the timers' new due
+        times commit together, so a worker killed half-way leaves nothing lost or
+        duplicated."""
         now = self.clock.now()
-        with unit_of_work(self.engine) as uow:
+        with self.units() as uow:
             due = [ticket_id for ticket_id, _ in uow.timers.claim_due(now, limit)]
-            records: list[ev.RecordedEvent] = []
-            pairs: list[tuple[Ticket, Ticket]] = []
-            next_due: dict[int, datetime | None] = {}
+            decisions, pairs = [], []
             for before in uow.tickets.get_many(due, lock=True):
-                after, recorded, next_due[before.id] = self._follow(uow, before, [], SYSTEM)
-                if after.escalations == before.escalations:
-                    pairs.append((before, after))  # only clocks and counters moved: batched
+                # a fresh context each: the load routing reads includes the tickets saved before
+                decision = handle(before, cmd.FireDueTimers(), self._context(uow, SYSTEM, now))
+                decisions.append(decision)
+                if decision.ticket.escalations == before.escalations:
+                    pairs.append((before, decision.ticket))  # only clocks and counters moved: batched
                 else:
-                    uow.tickets.save(before, after)
-                records += recorded
+                    uow.tickets.save(before, decision.ticket)
             uow.tickets.save_clocks(pairs)
-            uow.timers.schedule_many(next_due)
-            uow.tickets.append_events(records)
-            self._add_messages(uow, records)
+            uow.timers.schedule_many({d.ticket.id: d.next_due for d in decisions})
+            self._record(uow, decisions, now)
             return len(due)

@@ -1,40 +1,105 @@
-"""Unit of work: one write transaction with the repositories bound to it."""
+"""The unit of work services run in: one transaction, with the repositories bound to
+it. Services see only these protocols; :mod:`baton.store.unit_of_work` implements
+them on SQLAlchemy, and ``tests/fakes.py`` in memory."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine
+from baton.core import events as ev
+from baton.core.notices import NotificationRow, OutboxMessage, OutboxRow
+from baton.core.ticket import Ticket
+from baton.store.repositories.customers import Customer
+from baton.store.repositories.knowledge import Article
+from baton.store.repositories.tickets import Message
+from baton.store.unit_of_work import read_only, unit_of_work
 
-from baton.store.db import reading, writing
-from baton.store.repository import CustomerRepository, KnowledgeRepository, TicketRepository, TimerRepository
-
-
-@dataclass
-class UnitOfWork:
-    conn: Connection
-    tickets: TicketRepository
-    customers: CustomerRepository
-    timers: TimerRepository
-    knowledge: KnowledgeRepository
-
-
-def _bind(conn: Connection) -> UnitOfWork:
-    return UnitOfWork(
-        conn, TicketRepository(conn), CustomerRepository(conn), TimerRepository(conn), KnowledgeRepository(conn)
-    )
-
-
-@contextmanager
-def unit_of_work(engine: Engine) -> Iterator[UnitOfWork]:
-    """Everything inside commits together or not at all."""
-    with writing(engine) as conn:
-        yield _bind(conn)
+__all__ = [
+    "CustomerStore",
+    "KnowledgeStore",
+    "NotificationStore",
+    "OutboxStore",
+    "TicketStore",
+    "TimerStore",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "read_only",
+    "unit_of_work",
+]
 
 
-@contextmanager
-def read_only(engine: Engine) -> Iterator[UnitOfWork]:
-    with reading(engine) as conn:
-        yield _bind(conn)
+class TicketStore(Protocol):
+    def get(self, ticket_id: int) -> Ticket: ...
+    def get_many(self, ticket_ids: Sequence[int], lock: bool = False) -> list[Ticket]: ...
+    def reserve_id(self) -> int: ...
+    def add(self, ticket: Ticket) -> None: ...
+    def save(self, before: Ticket, after: Ticket) -> None: ...
+    def save_clocks(self, pairs: Sequence[tuple[Ticket, Ticket]]) -> None: ...
+    def append_events(self, records: Sequence[ev.RecordedEvent]) -> None: ...
+    def add_messages(self, ticket_id: int, added: Sequence[ev.MessageAdded], at: datetime) -> None: ...
+    def messages(self, ticket_id: int) -> list[Message]: ...
+    def open_load(self) -> dict[str, float]: ...
+    def active_ids_of_customer(self, customer_id: int) -> list[int]: ...
+
+
+class CustomerStore(Protocol):
+    def get(self, customer_id: int) -> Customer: ...
+    def by_name(self, name: str) -> Customer | None: ...
+    def add(self, name: str, tier: str, at: datetime) -> Customer: ...
+    def set_tier(self, customer_id: int, tier: str) -> None: ...
+
+
+class TimerStore(Protocol):
+    def schedule(self, ticket_id: int, due_at: datetime | None) -> None: ...
+    def schedule_many(self, due: Mapping[int, datetime | None]) -> None: ...
+    def claim_due(self, now: datetime, limit: int) -> list[tuple[int, datetime]]: ...
+
+
+class KnowledgeStore(Protocol):
+    def by_ticket(self, ticket_id: int) -> Article | None: ...
+    def add(self, ticket_id: int, values: Mapping[str, Any], at: datetime) -> int: ...
+    def update(self, article: Article, values: Mapping[str, Any], at: datetime) -> Article: ...
+
+
+class OutboxStore(Protocol):
+    def add(self, messages: Sequence[OutboxMessage], at: datetime) -> None: ...
+    def claim(self, consumers: Sequence[str], now: datetime, limit: int, lease_until: datetime) -> list[OutboxRow]: ...
+    def delivered(self, row: OutboxRow, at: datetime) -> None: ...
+    def failed(self, row: OutboxRow, at: datetime, error: str, retry_at: datetime | None) -> None: ...
+
+
+class NotificationStore(Protocol):
+    def add_once(
+        self, key: str, agent: str, ticket_id: int, kind: str, text: str, payload: Any, at: datetime
+    ) -> bool: ...
+    def page(
+        self,
+        agent: str,
+        limit: int,
+        before: int | None = None,
+        unread: bool = False,
+        hide_kinds_of_resolved: Sequence[str] = (),
+    ) -> list[NotificationRow]: ...
+    def mark(self, agent: str, notification_id: int, column: str, at: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    @property
+    def tickets(self) -> TicketStore: ...
+    @property
+    def customers(self) -> CustomerStore: ...
+    @property
+    def timers(self) -> TimerStore: ...
+    @property
+    def knowledge(self) -> KnowledgeStore: ...
+    @property
+    def outbox(self) -> OutboxStore: ...
+    @property
+    def notifications(self) -> NotificationStore: ...
+
+
+UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]
+"""Each call opens one transaction: everything done inside commits together or not at all."""

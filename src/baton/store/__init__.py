@@ -2,3 +2,4 @@
 
 from baton.store import history_tables as history_tables  # registers the tables on metadata
 from baton.store import knowledge_tables as knowledge_tables  # registers the tables on metadata
+from baton.store import outbox_tables as outbox_tables  # registers the tables on metadata

@@ -33,11 +33,3 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
-
-
-def revise(engine: Engine, message: str) -> None:
-    """Write a new migration from the difference between tables.py and the database."""
-    config = _config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.revision(config, message=message, autogenerate=True)

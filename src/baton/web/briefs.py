@@ -7,9 +7,9 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from baton.api.deps import BatonDep
 from baton.assist.rewrite import rewrite_brief
 from baton.core.errors import NotFound
+from baton.http.deps import BatonDep
 from baton.services.briefs import ticket_brief
 from baton.web.pages import Viewer
 
@@ -34,7 +34,7 @@ def brief_rewrite(ticket_id: int, baton: BatonDep, viewer: Viewer) -> HTMLRespon
         brief = ticket_brief(baton.engine, baton.playbook, ticket_id, baton.clock.now())
     except NotFound as exc:
         return HTMLResponse(PROBLEM.format(exc.detail), status_code=404)
-    rewrite = rewrite_brief(brief, baton.settings)
+    rewrite = rewrite_brief(brief, baton.settings, baton.rewrites)
     if rewrite.text is None:
         return HTMLResponse(PROBLEM.format(f"No rewrite: {rewrite.problem}."))
     return HTMLResponse(REWRITTEN.format(rewrite.model, rewrite.text))

@@ -10,13 +10,13 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from baton.api.deps import BatonDep
-from baton.api.problems import STATUS
 from baton.app import Baton
 from baton.core.errors import DomainError, InvalidCommand, NotFound
+from baton.http.deps import BatonDep
+from baton.http.status import status_of
 from baton.services import knowledge
-from baton.store.repository import Article
-from baton.web.pages import Viewer, _common, _to_sign_in, templates
+from baton.store.repositories.knowledge import Article
+from baton.web.pages import Viewer, common_context, templates, to_sign_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,10 +25,6 @@ DONE = {
     "published": "Published: it is now suggested for tickets that read alike.",
     "discarded": "Discarded: it will not be suggested.",
 }
-
-
-def _status_of(exc: DomainError) -> int:
-    return next((code for kind, code in STATUS if isinstance(exc, kind)), 400)
 
 
 def _and(names: list[str]) -> str:
@@ -76,7 +72,7 @@ def _article_page(
         request,
         "knowledge_article.html",
         {
-            **_common(baton, viewer),
+            **common_context(baton, viewer),
             "article": article,
             "form": shown,
             "lead": baton.playbook.has_authority(viewer),
@@ -90,21 +86,21 @@ def _article_page(
 
 def _missing(request: Request, baton: Baton, viewer: str, exc: NotFound) -> Response:
     return templates.TemplateResponse(
-        request, "missing.html", {**_common(baton, viewer), "detail": exc.detail}, status_code=404
+        request, "missing.html", {**common_context(baton, viewer), "detail": exc.detail}, status_code=404
     )
 
 
 @router.get("/knowledge", response_class=HTMLResponse)
 def knowledge_list(request: Request, baton: BatonDep, viewer: Viewer) -> Response:
     if viewer is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     drafts = knowledge.list_articles(baton.engine, knowledge.DRAFT)
     published = knowledge.list_articles(baton.engine, knowledge.PUBLISHED)
     return templates.TemplateResponse(
         request,
         "knowledge_list.html",
         {
-            **_common(baton, viewer),
+            **common_context(baton, viewer),
             "drafts": drafts,
             "published": published,
             "lead": baton.playbook.has_authority(viewer),
@@ -115,7 +111,7 @@ def knowledge_list(request: Request, baton: BatonDep, viewer: Viewer) -> Respons
 @router.get("/knowledge/{article_id}", response_class=HTMLResponse)
 def article_page(request: Request, article_id: int, baton: BatonDep, viewer: Viewer, done: str = "") -> Response:
     if viewer is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     try:
         article = knowledge.get_article(baton.engine, article_id)
     except NotFound as exc:
@@ -152,7 +148,7 @@ def _attempt(
             article,
             error=_refusal(exc, doing),
             fields=fields,
-            status_code=_status_of(exc),
+            status_code=status_of(exc),
             bad=tuple(e.field for e in exc.errors),
         )
     return _back(article_id, done)
@@ -161,7 +157,7 @@ def _attempt(
 @router.post("/knowledge/{article_id}")
 async def edit(request: Request, article_id: int, baton: BatonDep, viewer: Viewer) -> Response:
     if viewer is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     form = await _form(request)
     changes: dict[str, Any] = {name: form[name] for name in ("title", "problem", "cause") if name in form}
     if "steps" in form:
@@ -178,7 +174,7 @@ async def edit(request: Request, article_id: int, baton: BatonDep, viewer: Viewe
 
 async def _act(request: Request, article_id: int, baton: Baton, viewer: str | None, doing: str) -> Response:
     if viewer is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     form = await _form(request)
     act = knowledge.publish if doing == "publish" else knowledge.discard
 

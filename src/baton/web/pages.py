@@ -11,13 +11,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from baton.api.deps import BatonDep
-from baton.api.schemas import ClockPublic
 from baton.app import Baton
 from baton.core import events as ev
 from baton.core.errors import NotFound
+from baton.http.clocks import ClockPublic
+from baton.http.deps import BatonDep
 from baton.services.briefs import ticket_brief
-from baton.services.notifications import notifications_for
+from baton.services.outbox import notifications_for
 from baton.services.suggestions import ticket_suggestions
 from baton.services.tokens import agent_for_token
 from baton.services.unit_of_work import read_only
@@ -38,10 +38,6 @@ templates.env.filters["duration"] = business_duration
 router = APIRouter(include_in_schema=False)
 
 
-class SignInNeeded(Exception):
-    pass
-
-
 def _signed_in(request: Request, baton: BatonDep) -> str | None:
     token = request.cookies.get(COOKIE)
     if not token:
@@ -55,7 +51,8 @@ def _signed_in(request: Request, baton: BatonDep) -> str | None:
 Viewer = Annotated[str | None, Depends(_signed_in)]
 
 
-def _to_sign_in(request: Request) -> RedirectResponse:
+def to_sign_in(request: Request) -> RedirectResponse:
+    """To the sign-in page, coming back to this page (and its query) afterwards."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
 
@@ -170,7 +167,8 @@ def logout() -> Response:
     return response
 
 
-def _common(baton: Baton, viewer: str) -> dict[str, object]:
+def common_context(baton: Baton, viewer: str) -> dict[str, object]:
+    """What every signed-in page's template needs: who is looking, and the playbook."""
     return {"viewer": viewer, "playbook": baton.playbook}
 
 
@@ -183,7 +181,7 @@ def ticket_list(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     if viewer is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     size = 50
     with read_only(baton.engine) as uow:
         rows = uow.tickets.page(status=status or None, limit=size + 1, offset=(page - 1) * size)
@@ -192,13 +190,13 @@ def ticket_list(
         request,
         "tickets.html",
         {
-            **_common(baton, viewer),
+            **common_context(baton, viewer),
             "rows": rows[:size],
             "page": page,
             "more": len(rows) > size,
             "status": status or "",
             "total": total,
-            "notifications": notifications_for(baton.engine, baton.playbook, viewer, baton.clock.now(), limit=10),
+            "notifications": notifications_for(baton.units, viewer, limit=10),
         },
     )
 
@@ -206,7 +204,7 @@ def ticket_list(
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
 def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewer) -> Response:
     if viewer is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     try:
         with read_only(baton.engine) as uow:
             ticket = uow.tickets.get(ticket_id)
@@ -215,13 +213,13 @@ def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewe
             trail = uow.tickets.events(ticket_id)
     except NotFound as exc:
         return templates.TemplateResponse(
-            request, "missing.html", {**_common(baton, viewer), "detail": exc.detail}, status_code=404
+            request, "missing.html", {**common_context(baton, viewer), "detail": exc.detail}, status_code=404
         )
     return templates.TemplateResponse(
         request,
         "ticket.html",
         {
-            **_common(baton, viewer),
+            **common_context(baton, viewer),
             "ticket": ticket,
             "customer": customer,
             "messages": messages,
@@ -230,7 +228,7 @@ def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewe
             "brief": ticket_brief(baton.engine, baton.playbook, ticket_id, baton.clock.now()),
             "llm_configured": baton.settings.llm_configured,
             "suggestions": (
-                ticket_suggestions(baton.engine, baton.classifier, ticket, baton.clock.now())
+                ticket_suggestions(baton.classifier, baton.similar_tickets, baton.articles, ticket, baton.clock.now())
                 if ticket.status.is_active
                 else None
             ),

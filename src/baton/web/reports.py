@@ -10,22 +10,22 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from baton.api.deps import BatonDep
 from baton.app import Baton
 from baton.core.errors import NotFound
+from baton.http.deps import BatonDep
 from baton.integrations.importers.baton_history import SOURCE
 from baton.integrations.importers.stored import list_histories
 from baton.reports.render import context, draw, environment
 from baton.reports.weekly import EmptyHistory, weekly_report
 from baton.reports.weeks import IsoWeek, WeekError
-from baton.web.pages import Viewer, _to_sign_in
+from baton.web.pages import Viewer, common_context, to_sign_in
 
 templates = Jinja2Templates(env=environment(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
 
 
 def _error(request: Request, baton: Baton, viewer: str, detail: str, status: int) -> Response:
-    body = {"viewer": viewer, "playbook": baton.playbook, "detail": detail}
+    body = {**common_context(baton, viewer), "detail": detail}
     return templates.TemplateResponse(request, "error.html", body, status_code=status)
 
 
@@ -44,7 +44,7 @@ def weekly_page(
     source: str = SOURCE,
 ) -> Response:
     if viewer is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     now = baton.clock.now()
     try:
         chosen = IsoWeek.parse(week) if week else IsoWeek.last_full_before(now.date())
@@ -58,8 +58,7 @@ def weekly_page(
         return _error(request, baton, viewer, str(exc), 404)
     sources = [SOURCE, *(h.name for h in list_histories(baton.engine))]
     body = {
-        "viewer": viewer,
-        "playbook": baton.playbook,
+        **common_context(baton, viewer),
         "sources": sources,
         **context(report, draw(report), link_tickets=True),
     }

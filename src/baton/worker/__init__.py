@@ -1,4 +1,5 @@
-"""The worker: fires due timers through the same services as every other door."""
+"""The worker: fires due timers through the same services as every other door, and
+delivers the outbox."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import signal
 import threading
 from types import FrameType
 
+from baton.services.outbox import Dispatched, Dispatcher
 from baton.services.tickets import TicketService
 
 log = logging.getLogger("baton.worker")
@@ -14,14 +16,15 @@ log = logging.getLogger("baton.worker")
 
 def run(
     tickets: TicketService,
+    dispatcher: Dispatcher | None = None,
     *,
     interval: float = 1.0,
     batch: int = 100,
     once: bool = False,
     stop: threading.Event | None = None,
 ) -> int:
-    """Sweep due timers until stopped (or, with ``once``, until none is due).
-    Returns how many tickets had timers fired."""
+    """Sweep due timers and deliver the outbox until stopped (or, with ``once``, until
+    nothing is due). Returns how many tickets had timers fired."""
     stop = stop or threading.Event()
     total = 0
     while not stop.is_set():
@@ -29,7 +32,10 @@ def run(
         total += fired
         if fired:
             log.info("fired SLA timers on %d ticket(s)", fired)
-        if fired < batch:
+        sent = dispatcher.dispatch(batch) if dispatcher is not None else Dispatched()
+        if sent.claimed:
+            log.info("outbox: %d delivered, %d to retry, %d dead", sent.delivered, sent.failed, sent.dead)
+        if fired < batch and sent.claimed < batch:
             if once:
                 break
             stop.wait(interval)

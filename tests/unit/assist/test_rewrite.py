@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +13,15 @@ import httpx2
 import pytest
 from pydantic import SecretStr
 
-from baton.assist.rewrite import AS_BUILT, CACHE_SIZE, SYSTEM_PROMPT, Rewrite, brief_text, clear_cache, rewrite_brief
+from baton.assist.rewrite import (
+    AS_BUILT,
+    CACHE_SIZE,
+    SYSTEM_PROMPT,
+    Rewrite,
+    RewriteCache,
+    brief_text,
+    rewrite_brief,
+)
 from baton.core.brief import Brief, PastTicket, Step
 from baton.settings import Settings
 
@@ -66,17 +74,11 @@ class Recorder:
         return httpx2.Client(transport=httpx2.MockTransport(self))
 
 
-@pytest.fixture(autouse=True)
-def empty_cache() -> Iterator[None]:
-    clear_cache()
-    yield
-    clear_cache()
-
-
 def ask(handler: Handler, brief: Brief = BRIEF, **overrides: Any) -> tuple[Rewrite, Recorder]:
+    """One rewrite through a fresh, empty cache."""
     recorder = Recorder(handler)
     with recorder.client() as client:
-        return rewrite_brief(brief, settings(**overrides), client=client), recorder
+        return rewrite_brief(brief, settings(**overrides), RewriteCache(), client=client), recorder
 
 
 def test_the_brief_text_holds_every_part_of_the_brief_in_the_order_of_its_fields() -> None:
@@ -235,7 +237,7 @@ def test_every_failure_gives_a_problem_in_plain_words_and_never_raises(handler: 
 
 
 def test_a_url_without_a_scheme_is_a_problem_not_an_exception() -> None:
-    rewrite = rewrite_brief(BRIEF, settings(llm_url="llm.test:8080/v1"))
+    rewrite = rewrite_brief(BRIEF, settings(llm_url="llm.test:8080/v1"), RewriteCache())
 
     assert rewrite.text is None
     assert rewrite.problem is not None and "failed" in rewrite.problem and rewrite.problem.endswith(AS_BUILT)
@@ -251,9 +253,10 @@ def test_a_password_in_the_url_is_never_shown() -> None:
 
 def test_a_repeated_brief_is_answered_from_the_cache_without_asking_again() -> None:
     recorder = Recorder(lambda _: httpx2.Response(200, json=completion("Once.")))
+    cache = RewriteCache()
     with recorder.client() as client:
-        first = rewrite_brief(BRIEF, settings(), client=client)
-        again = rewrite_brief(dataclasses.replace(BRIEF), settings(), client=client)
+        first = rewrite_brief(BRIEF, settings(), cache, client=client)
+        again = rewrite_brief(dataclasses.replace(BRIEF), settings(), cache, client=client)
 
     assert first == again == Rewrite(text="Once.", model="served-model-7")
     assert len(recorder.requests) == 1
@@ -263,11 +266,12 @@ def test_a_changed_brief_another_model_or_another_llm_asks_again() -> None:
     answers = iter(["First.", "Second.", "Third.", "Fourth."])
     recorder = Recorder(lambda _: httpx2.Response(200, json=completion(next(answers))))
     changed = dataclasses.replace(BRIEF, sla=("resolution: running, 6.4 business h left (business-high)",))
+    cache = RewriteCache()
     with recorder.client() as client:
-        first = rewrite_brief(BRIEF, settings(), client=client)
-        second = rewrite_brief(changed, settings(), client=client)
-        third = rewrite_brief(changed, settings(llm_model="other-model"), client=client)
-        fourth = rewrite_brief(changed, settings(llm_url="http://other.test/v1"), client=client)
+        first = rewrite_brief(BRIEF, settings(), cache, client=client)
+        second = rewrite_brief(changed, settings(), cache, client=client)
+        third = rewrite_brief(changed, settings(llm_model="other-model"), cache, client=client)
+        fourth = rewrite_brief(changed, settings(llm_url="http://other.test/v1"), cache, client=client)
 
     assert [r.text for r in (first, second, third, fourth)] == ["First.", "Second.", "Third.", "Fourth."]
     assert len(recorder.requests) == 4
@@ -277,9 +281,10 @@ def test_a_changed_brief_another_model_or_another_llm_asks_again() -> None:
 def test_a_failure_is_not_remembered() -> None:
     answers = iter([httpx2.Response(503), httpx2.Response(200, json=completion("Back."))])
     recorder = Recorder(lambda _: next(answers))
+    cache = RewriteCache()
     with recorder.client() as client:
-        failed = rewrite_brief(BRIEF, settings(), client=client)
-        retried = rewrite_brief(BRIEF, settings(), client=client)
+        failed = rewrite_brief(BRIEF, settings(), cache, client=client)
+        retried = rewrite_brief(BRIEF, settings(), cache, client=client)
 
     assert failed.problem is not None and "503" in failed.problem
     assert retried == Rewrite(text="Back.", model="served-model-7")
@@ -289,13 +294,14 @@ def test_a_failure_is_not_remembered() -> None:
 def test_the_cache_keeps_only_the_most_recently_used_rewrites() -> None:
     recorder = Recorder(lambda request: httpx2.Response(200, json=completion(f"#{len(recorder.requests)}")))
     briefs = [dataclasses.replace(BRIEF, problem=f"problem {n}") for n in range(CACHE_SIZE + 1)]
+    cache = RewriteCache()
     with recorder.client() as client:
         for brief in briefs[:CACHE_SIZE]:
-            rewrite_brief(brief, settings(), client=client)
-        rewrite_brief(briefs[0], settings(), client=client)  # used again: now the most recent
-        rewrite_brief(briefs[CACHE_SIZE], settings(), client=client)  # pushes out briefs[1]
+            rewrite_brief(brief, settings(), cache, client=client)
+        rewrite_brief(briefs[0], settings(), cache, client=client)  # used again: now the most recent
+        rewrite_brief(briefs[CACHE_SIZE], settings(), cache, client=client)  # pushes out briefs[1]
         assert len(recorder.requests) == CACHE_SIZE + 1
-        rewrite_brief(briefs[0], settings(), client=client)
+        rewrite_brief(briefs[0], settings(), cache, client=client)
         assert len(recorder.requests) == CACHE_SIZE + 1
-        rewrite_brief(briefs[1], settings(), client=client)
+        rewrite_brief(briefs[1], settings(), cache, client=client)
         assert len(recorder.requests) == CACHE_SIZE + 2

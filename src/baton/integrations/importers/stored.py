@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, delete, insert, select
 
 from baton.analytics.frame import SCHEMA, Capability, EventLog, conform, ordered
 from baton.core.errors import FieldError, InvalidCommand, NotFound
@@ -110,12 +110,3 @@ def list_histories(engine: Engine) -> list[StoredHistory]:
     with engine.connect() as conn:
         rows = conn.execute(select(h.c.name, h.c.source, h.c.imported_at, h.c.events, h.c.cases, h.c.report)).all()
     return [StoredHistory(*r) for r in sorted(rows, key=lambda r: r[0])]
-
-
-def count_events(engine: Engine, name: str) -> int:
-    with engine.connect() as conn:
-        return int(
-            conn.execute(
-                select(func.count()).select_from(imported_events).where(imported_events.c.history == name)
-            ).scalar_one()
-        )

@@ -1,0 +1,130 @@
+"""Delivering the outbox: claim due rows, hand each to its consumer, record the
+attempt. At least once: a row is marked delivered only after its consumer returned,
+so a dispatcher killed in between delivers it again, under the same idempotency key
+(``row.key``), which a consumer honours. A failure is retried with backoff; a row
+failing :data:`MAX_ATTEMPTS` times goes dead, stays visible and blocks nothing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from baton.core.notices import STAYS_AFTER_RESOLUTION, Consumer, NoticeKind, NotificationRow, OutboxRow
+from baton.services.clock import Clock
+from baton.services.unit_of_work import UnitOfWorkFactory
+
+log = logging.getLogger("baton.outbox")
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=2)
+"""How long a claimed row is left to its dispatcher before another may take it."""
+FIRST_RETRY = timedelta(seconds=15)
+LAST_RETRY = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """15 s after the first failure, doubling, at most an hour."""
+    delay: timedelta = FIRST_RETRY * 2 ** max(attempts - 1, 0)
+    return min(delay, LAST_RETRY)
+
+
+class Delivery(Protocol):
+    """A consumer of the outbox. ``deliver`` raises if the message did not get through;
+    it may be called again with a row it already took (same ``row.key``)."""
+
+    def deliver(self, row: OutboxRow) -> None: ...
+
+
+class InAppNotifications:
+    """Agents' notifications in Baton itself: one row per outbox key, however often delivered."""
+
+    def __init__(self, units: UnitOfWorkFactory, clock: Clock) -> None:
+        self.units = units
+        self.clock = clock
+
+    def deliver(self, row: OutboxRow) -> None:
+        with self.units() as uow:
+            uow.notifications.add_once(
+                row.key, row.recipient, row.ticket_id, row.kind, row.text, row.payload, row.created_at
+            )
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return self.delivered + self.failed + self.dead
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        units: UnitOfWorkFactory,
+        clock: Clock,
+        consumers: Mapping[str, Delivery],
+        max_attempts: int = MAX_ATTEMPTS,
+        lease: timedelta = LEASE,
+    ) -> None:
+        self.units = units
+        self.clock = clock
+        self.consumers = dict(consumers)
+        self.max_attempts = max_attempts
+        self.lease = lease
+
+    def dispatch(self, limit: int = 100) -> Dispatched:
+        """Deliver up to ``limit`` due rows; each outcome is committed on its own, so a
+        crash repeats at most the row in hand."""
+        now = self.clock.now()
+        with self.units() as uow:
+            rows = uow.outbox.claim(sorted(self.consumers), now, limit, now + self.lease)
+        delivered = failed = dead = 0
+        for row in rows:
+            try:
+                self.consumers[row.consumer].deliver(row)
+            except Exception as exc:  # a consumer's failure is recorded, never raised
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+                at = self.clock.now()
+                retry = at + retry_delay(row.attempts) if row.attempts < self.max_attempts else None
+                with self.units() as uow:
+                    uow.outbox.failed(row, at, error, retry)
+                if retry is None:
+                    dead += 1
+                    log.error("outbox row %d (%s) is dead after %d attempts: %s", row.id, row.key, row.attempts, error)
+                else:
+                    failed += 1
+                    log.warning("outbox row %d attempt %d failed: %s", row.id, row.attempts, error)
+                continue
+            with self.units() as uow:
+                uow.outbox.delivered(row, self.clock.now())
+            delivered += 1
+        return Dispatched(delivered, failed, dead)
+
+
+def in_app_dispatcher(units: UnitOfWorkFactory, clock: Clock) -> Dispatcher:
+    """The dispatcher with this release's consumer: agents' in-app notifications."""
+    return Dispatcher(units, clock, {Consumer.NOTIFICATION.value: InAppNotifications(units, clock)})
+
+
+HIDDEN_ONCE_RESOLVED = tuple(k.value for k in NoticeKind if k not in STAYS_AFTER_RESOLUTION)
+
+
+def notifications_for(
+    units: UnitOfWorkFactory, agent: str, limit: int = 50, before: int | None = None, unread: bool = False
+) -> list[NotificationRow]:
+    """The agent's notifications, newest first; those asking for action on a ticket
+    already resolved are left out."""
+    with units() as uow:
+        return uow.notifications.page(agent, limit, before, unread, HIDDEN_ONCE_RESOLVED)
+
+
+def mark_notification(units: UnitOfWorkFactory, agent: str, notification_id: int, state: str, now: datetime) -> None:
+    """``state`` is ``read`` or ``dismissed``."""
+    with units() as uow:
+        uow.notifications.mark(agent, notification_id, f"{state}_at", now)
