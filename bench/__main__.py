@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import assist, audit, business_time, rules, serve, timer_sweep
+from bench import assist, audit, business_time, pipeline, rules, serve, timer_sweep
 
 BENCHES = {
     "business-time": business_time.main,
     "timer-sweep": timer_sweep.main,
     "rules": rules.main,
+    "pipeline": pipeline.main,
     "audit": audit.main,
     "assist": assist.main,
     "serve": serve.main,

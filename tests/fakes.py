@@ -199,6 +199,16 @@ class FakeOutbox:
         changes.update({"status": "dead"} if retry_at is None else {"next_attempt_at": retry_at})
         self.rows[row.id] = dataclasses.replace(self.rows[row.id], **changes)
 
+    def counts(self) -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        for r in self.rows.values():
+            found[(r.consumer, r.status)] = found.get((r.consumer, r.status), 0) + 1
+        return found
+
+    def listed(self, status: str | None = None, limit: int = 100) -> list[OutboxRow]:
+        chosen = [r for r in sorted(self.rows.values(), key=lambda r: -r.id) if status in (None, r.status)]
+        return chosen[:limit]
+
 
 class FakeNotifications:
     def __init__(self, tickets: FakeTickets) -> None:
@@ -241,6 +251,14 @@ class FakeNotifications:
         row[column] = row[column] or at
 
 
+class FakePlaybooks:
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+
+    def content(self, version: str) -> str | None:
+        return self.texts.get(version)
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.tickets = FakeTickets()
@@ -249,6 +267,7 @@ class FakeUnitOfWork:
         self.knowledge = FakeKnowledge()
         self.outbox = FakeOutbox()
         self.notifications = FakeNotifications(self.tickets)
+        self.playbooks = FakePlaybooks()
         self.commits = 0
 
     @contextmanager

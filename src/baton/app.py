@@ -15,14 +15,14 @@ from baton.services.classification import Classifier
 from baton.services.clock import Clock, SystemClock
 from baton.services.knowledge import ArticleIndex
 from baton.services.outbox import Dispatcher, in_app_dispatcher
-from baton.services.playbooks import install_playbook
+from baton.services.playbooks import PlaybookVersions, install_playbook
 from baton.services.suggestions import SimilarTickets, suggester
 from baton.services.tickets import TicketService
 from baton.services.unit_of_work import UnitOfWorkFactory
 from baton.settings import Settings
 from baton.store.db import make_engine
 from baton.store.migrate import current_revision, head_revision
-from baton.store.unit_of_work import units_of
+from baton.store.unit_of_work import readers_of, units_of
 
 
 @dataclass
@@ -67,6 +67,11 @@ class Baton:
         return in_app_dispatcher(self.units, self.clock)
 
     @cached_property
+    def versions(self) -> PlaybookVersions:
+        """The playbook governing each ticket (the version it was opened under)."""
+        return PlaybookVersions(self.playbook, readers_of(self.engine))
+
+    @cached_property
     def tickets(self) -> TicketService:
         return TicketService(
             self.units,
@@ -74,6 +79,7 @@ class Baton:
             self.clock,
             self.classifier,
             suggester(self.similar_tickets, self.articles),
+            self.versions,
         )
 
 

@@ -175,3 +175,11 @@ def test_a_backtest_of_the_example_playbook_on_the_demo_history_is_stable_and_ex
     assert billing["escalated_by_hand_later"] <= billing["tickets"]
     text = runner.invoke(app, ["playbook", "backtest", str(EXAMPLE_PLAYBOOK), "--since", "3650d"]).output
     assert "Rules are not replayed into the history" in text and "duplicate-charge-to-billing" in text
+    fed = runner.invoke(app, ["playbook", "backtest", str(EXAMPLE_PLAYBOOK), "--since", "3650d", "--json", "--act"])
+    assert fed.exit_code == 0, fed.output
+    with_actions = json.loads(fed.output)
+    assert with_actions["act"] is True and report["act"] is False
+    # a rule on the opening fires before any rule acts: the same tickets either way
+    assert next(r for r in with_actions["rules"] if r["rule"] == billing["rule"])["tickets"] == billing["tickets"]
+    said = runner.invoke(app, ["playbook", "backtest", str(EXAMPLE_PLAYBOOK), "--since", "3650d", "--act"]).output
+    assert "fed back into the replay" in said

@@ -3,6 +3,7 @@ and current state that always equals the replayed events."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, timedelta
 
 import pytest
@@ -110,7 +111,8 @@ def test_current_state_always_equals_the_replayed_event_trail(baton):
             trail = uow.tickets.events(ticket_id)
             first = trail[0]
             assert isinstance(first.event, TicketOpened)
-            replayed = open_from(ticket_id, first.event, first.at)
+            # the version governing the ticket is the one its opening was recorded under
+            replayed = replace(open_from(ticket_id, first.event, first.at), playbook_version=first.playbook_version)
             for record in trail[1:]:
                 replayed = evolve(replayed, record.event, record.actor, record.at)
             assert replayed == uow.tickets.get(ticket_id), f"ticket {ticket_id}"
@@ -124,3 +126,13 @@ def test_sqlite_databases_run_in_wal_mode(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_the_unit_of_work_hands_out_repositories_never_its_connection(baton):
+    """Every query lives in a repository: nothing reachable from the unit of work is the raw connection."""
+    from sqlalchemy import Connection
+
+    with read_only(baton.engine) as uow:
+        exposed = {name: value for name, value in vars(uow).items() if not name.startswith("_")}
+        assert exposed and not [name for name, value in exposed.items() if isinstance(value, Connection)]
+        assert not hasattr(uow, "conn")

@@ -108,7 +108,7 @@ def test_a_due_timer_sweep_reads_only_due_rows_through_the_index(baton):
             "page_context": {}, "original_agent": "amara", "accountable_agent": "amara",
             "responsible_role": "frontline", "responsible_agent": "amara", "ownership_state": "full",
             "consulted": [], "informed": [], "message_count": 0, "reopen_count": 0, "resolution": "",
-            "created_at": now, "updated_at": now,
+            "created_at": now, "updated_at": now, "playbook_version": baton.playbook.version,
         }  # fmt: skip
         conn.execute(insert(t.tickets), [base] * 20_000)
         ids = conn.execute(select(t.tickets.c.id)).scalars().all()

@@ -18,6 +18,7 @@ from baton.services.outbox import (
     in_app_dispatcher,
     mark_notification,
     notifications_for,
+    outbox_status,
     retry_delay,
 )
 from baton.services.tickets import NewCustomer, NewTicket, TicketService
@@ -175,6 +176,8 @@ def test_a_poison_row_goes_dead_after_its_attempts_and_blocks_nothing(service, u
     [dead] = [r for r in units.outbox.rows.values() if r.status == "dead"]
     assert dead.attempts == 3 and dead.last_error == "ValueError: cannot render public_reply"
     assert dispatcher.dispatch().claimed == 0
+    status = outbox_status(units)  # what `baton outbox` shows
+    assert status.counts[("customer", "dead")] == 1 and status.dead == [dead]
 
 
 def test_retries_back_off_from_15_seconds_doubling_to_an_hour():
@@ -215,3 +218,16 @@ def test_the_timer_sweep_runs_the_same_pipeline_on_the_fake(service, units, cloc
     trail = units.tickets.events(ticket.id)
     assert any(isinstance(r.event, ev.SlaBreached) for r in trail)
     assert any(isinstance(r.event, ev.RuleFired) for r in trail)
+
+
+def test_a_row_whose_dispatchers_kept_dying_during_delivery_goes_dead(service, units, clock):
+    """A crash records no failure, so the attempts counted at each claim decide."""
+    ticket = service.open("amara", new_ticket()).ticket
+    service.execute("amara", ticket.id, assist("billing-specialist"))
+    for _ in range(2):  # two dispatchers claimed it and died before recording anything
+        units.outbox.claim(["notification"], clock.now(), 100, clock.now())
+    dispatcher = Dispatcher(units, clock, {"notification": InAppNotifications(units, clock)}, max_attempts=2)
+    assert dispatcher.dispatch().dead == 1
+    [row] = [r for r in units.outbox.rows.values() if r.consumer == "notification"]
+    assert row.status == "dead" and row.last_error == "the dispatcher stopped during each of 2 deliveries"
+    assert units.notifications.rows == {}

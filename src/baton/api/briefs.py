@@ -24,7 +24,7 @@ def get_brief_rewrite(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> 
     """The handoff brief rewritten for the specialist taking over by the LLM the admin
     configured. Always 200 for a ticket that exists: when no LLM is configured, or it
     fails, is slow or answers nonsense, ``problem`` says so and ``text`` is null."""
-    brief = ticket_brief(baton.engine, baton.playbook, ticket_id, baton.clock.now())
+    brief = ticket_brief(baton.engine, baton.tickets.versions, ticket_id, baton.clock.now())
     rewrite = rewrite_brief(brief, baton.settings, baton.rewrites)
     return BriefRewritePublic(
         configured=baton.settings.llm_configured, text=rewrite.text, model=rewrite.model, problem=rewrite.problem

@@ -21,6 +21,7 @@ class BacktestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     playbook: str = Field(description="The candidate playbook, as YAML text.", max_length=512_000)
     since_days: int = Field(default=90, ge=1, le=3650)
+    act: bool = Field(default=False, description="Feed each rule's own actions back into the replay.")
 
 
 @router.post("/playbook/backtest")
@@ -36,9 +37,10 @@ def backtest_playbook(body: BacktestRequest, baton: BatonDep, _agent: CurrentAge
             tuple(FieldError(f"playbook.{i.path}" if i.path else "playbook", i.message) for i in exc.issues),
         ) from None
     since = baton.clock.now() - timedelta(days=body.since_days)
-    tickets, results = run_backtest(baton.engine, candidate, since)
+    tickets, results = run_backtest(baton.engine, candidate, since, body.act)
     return {
         "playbook_version": candidate.version,
+        "act": body.act,
         "since": since.isoformat(),
         "tickets": tickets,
         "rules": [r.as_dict() for r in results],

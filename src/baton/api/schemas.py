@@ -221,6 +221,9 @@ class TicketPublic(BaseModel):
     resolved_at: datetime | None
     closed_at: datetime | None
     sla: list[ClockPublic] = Field(default_factory=list, description="The ticket's SLA clocks as of now.")
+    playbook_version: str = Field(
+        description="The playbook version whose SLA policies and rules govern the ticket: the one it was opened under."
+    )
 
     @classmethod
     def of(cls, t: Ticket, now: datetime, calendars: Mapping[str, Calendar]) -> TicketPublic:
@@ -256,6 +259,7 @@ class TicketPublic(BaseModel):
             resolved_at=t.resolved_at,
             closed_at=t.closed_at,
             sla=[ClockPublic.of(c, now, calendars) for c in t.clocks],
+            playbook_version=t.playbook_version,
         )
 
 

@@ -48,7 +48,8 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 
 def _public(baton: Baton, ticket: Ticket) -> TicketPublic:
-    return TicketPublic.of(ticket, baton.clock.now(), baton.playbook.calendars)
+    calendars = baton.tickets.versions.governing(ticket.playbook_version).calendars
+    return TicketPublic.of(ticket, baton.clock.now(), calendars)
 
 
 def _followed(decision: Decision) -> list[FollowedPublic]:
@@ -132,7 +133,7 @@ def add_message(ticket_id: int, body: MessageCreate, baton: BatonDep, agent: Cur
 def get_brief(ticket_id: int, baton: BatonDep, _agent: CurrentAgent) -> dict[str, Any]:
     """The handoff brief: problem, desired outcome, steps tried, errors seen, sentiment
     trend, SLA status, customer and recent history, page context; final once resolved."""
-    return dataclasses.asdict(ticket_brief(baton.engine, baton.playbook, ticket_id, baton.clock.now()))
+    return dataclasses.asdict(ticket_brief(baton.engine, baton.tickets.versions, ticket_id, baton.clock.now()))
 
 
 @router.get("/{ticket_id}/suggestions")

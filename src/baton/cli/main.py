@@ -84,6 +84,9 @@ def playbook_backtest(
     file: Annotated[Path, typer.Argument(help="The candidate playbook YAML file.")],
     since: Annotated[str, typer.Option(help="How far back to replay, in days (e.g. 90d).")] = "90d",
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    act: Annotated[
+        bool, typer.Option("--act", help="Feed each rule's own actions back into the replay (off: history as it was).")
+    ] = False,
 ) -> None:
     """Replay recorded history through FILE's rules, in memory: what would they have done?"""
     import json
@@ -97,14 +100,19 @@ def playbook_backtest(
         raise _fail(str(exc)) from None
     baton = _build()
     start = baton.clock.now() - timedelta(days=_days(since))
-    tickets, results = run_backtest(baton.engine, candidate, start)
+    tickets, results = run_backtest(baton.engine, candidate, start, act)
     if as_json:
         typer.echo(
-            json.dumps({"tickets": tickets, "since": start.isoformat(), "rules": [r.as_dict() for r in results]})
+            json.dumps(
+                {"tickets": tickets, "since": start.isoformat(), "act": act, "rules": [r.as_dict() for r in results]}
+            )
         )
         return
     typer.echo(f"Backtest of {file} (version {candidate.version}) on {tickets} tickets created since {start:%Y-%m-%d}")
-    typer.echo("Rules are not replayed into the history: each figure is what the rule alone would have done.\n")
+    if act:
+        typer.echo("Each rule's actions are fed back into the replay: later rules see what earlier ones did.\n")
+    else:
+        typer.echo("Rules are not replayed into the history: each figure is what the rule alone would have done.\n")
     typer.echo(f"{'rule':36} {'tickets':>8} {'by hand later':>14} {'median h saved':>15}")
     for r in results:
         later = str(r.escalated_by_hand_later) if r.escalates else "-"
@@ -190,7 +198,9 @@ def serve(
 @app.command()
 def worker(
     interval: Annotated[float, typer.Option(min=0.05, help="Seconds between sweeps when idle.")] = 1.0,
-    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Tickets per transaction.")] = 100,
+    batch: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Tickets per transaction, and outbox rows claimed at once.")
+    ] = 100,
     once: Annotated[bool, typer.Option("--once", help="Fire what is due now, then exit.")] = False,
 ) -> None:
     """Fire due SLA timers (thresholds, breaches, no-progress rules) and deliver the
@@ -206,6 +216,22 @@ def worker(
         logging.getLogger("baton.worker").info("SQLite: run a single worker")
     fired = run(baton.tickets, baton.dispatcher, interval=interval, batch=batch, once=once, stop=stop_on_signals())
     typer.echo(f"worker stopped; fired timers on {fired} ticket(s)")
+
+
+@app.command()
+def outbox(
+    dead: Annotated[int, typer.Option(min=0, max=1000, help="How many of the newest dead rows to list.")] = 20,
+) -> None:
+    """What waits in the outbox, per consumer and state, and the rows that went dead with their last error."""
+    from baton.services.outbox import outbox_status
+
+    status = outbox_status(_build().units, dead)
+    if not status.counts:
+        typer.echo("the outbox is empty")
+    for (consumer, state), count in sorted(status.counts.items()):
+        typer.echo(f"{consumer:14} {state:10} {count:>8}")
+    for row in status.dead:
+        typer.echo(f"dead #{row.id} {row.key} after {row.attempts} attempts: {row.last_error}")
 
 
 @app.command()

@@ -189,7 +189,7 @@ def _open(command: cmd.OpenTicket, ctx: Context) -> Decision:
     run = _Run(ctx)
     opened = open_ticket(command, ctx)[0]
     assert isinstance(opened, ev.TicketOpened)
-    ticket = open_from(command.ticket_id, opened, ctx.now)
+    ticket = replace(open_from(command.ticket_id, opened, ctx.now), playbook_version=ctx.playbook.version)
     run.caused.append(Step(1, opened, ctx.actor))
     pending = [run.caused[0]]
     if command.classified is not None:

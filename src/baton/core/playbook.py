@@ -7,7 +7,7 @@ this already-checked view.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -177,6 +177,22 @@ class Playbook:
         """The most specific policy matching; the playbook check guarantees one."""
         matching = [p for p in self.sla_policies if p.matches(severity, customer_tier)]
         return max(matching, key=lambda p: p.specificity, default=None)
+
+    def governing(self, pinned: Playbook) -> Playbook:
+        """This playbook as it governs a ticket opened under ``pinned``: the SLA policies,
+        trigger rules, their templates and calendars of ``pinned`` (an escalation under way
+        keeps its snapshot), the people, roles and names of this one."""
+        if pinned.version == self.version:
+            return self
+        return replace(
+            self,
+            version=pinned.version,
+            sla_policies=pinned.sla_policies,
+            rules=pinned.rules,
+            templates={**self.templates, **pinned.templates},
+            calendars={**self.calendars, **pinned.calendars},
+            informed_on=pinned.informed_on,
+        )
 
     def is_member(self, agent: str, role: str) -> bool:
         return role in self.roles_of_agent.get(agent, ())

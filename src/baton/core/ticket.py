@@ -91,6 +91,9 @@ class Ticket:
     """The last time someone moved the ticket on: a reply, a status change, an escalation."""
     fired: tuple[str, ...] = ()
     """``rule:occurrence`` for every rule firing, so none fires twice on one occurrence."""
+    playbook_version: str = ""
+    """The playbook version the ticket was opened under: its SLA policies and rules keep
+    governing it when a new version is installed (see :meth:`Playbook.governing`)."""
 
     @property
     def negative_messages(self) -> int:

@@ -24,11 +24,11 @@ from baton.demo.scenarios import CONTACTS, CUSTOMERS, SCENARIOS, Scenario
 from baton.services.clock import FixedClock
 from baton.services.knowledge import ArticleIndex
 from baton.services.outbox import Dispatcher, in_app_dispatcher
-from baton.services.playbooks import install_playbook
+from baton.services.playbooks import PlaybookVersions, install_playbook
 from baton.services.suggestions import SimilarTickets, suggester
 from baton.services.tickets import ClassifierPort, NewCustomer, NewTicket, TicketService
 from baton.services.unit_of_work import read_only
-from baton.store.unit_of_work import units_of
+from baton.store.unit_of_work import readers_of, units_of
 
 OPENS, CLOSES = time(8, 0), time(18, 0)
 REVIEW = time(16, 30)
@@ -432,7 +432,12 @@ def simulate(
     sim = Simulation(
         engine=engine,
         service=TicketService(
-            units_of(engine), playbook, clock, classifier, suggester(SimilarTickets(engine), ArticleIndex(engine))
+            units_of(engine),
+            playbook,
+            clock,
+            classifier,
+            suggester(SimilarTickets(engine), ArticleIndex(engine)),
+            PlaybookVersions(playbook, readers_of(engine)),
         ),
         playbook=playbook,
         clock=clock,
@@ -443,7 +448,10 @@ def simulate(
         quiet = replace(playbook, rules=(), version=f"{playbook.version}~no-triggers")
         note = f"playbook {playbook.version} with its trigger rules switched off"
         install_playbook(engine, quiet, note, clock.now())
-        sim.before_triggers = TicketService(units_of(engine), quiet, clock, classifier)
+        sim.before_triggers = TicketService(
+            units_of(engine), quiet, clock, classifier, versions=PlaybookVersions(quiet, readers_of(engine))
+        )
+        sim.service.versions.register(quiet)  # tickets opened before the switch keep their snapshot
         sim.triggers_from = datetime.combine(last - timedelta(days=triggers_for - 1), time(0), UTC)
     scenarios = [(s, w) for s, w in SCENARIOS if s.category in playbook.categories]
     sim.reviews = [

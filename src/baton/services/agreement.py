@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, Any
 
 from baton.services.unit_of_work import read_only
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 RESOLVED = ("resolved", "closed")
 SENDER = "named by the sender"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from baton.core.errors import FieldError, InvalidCommand, InvalidTransition
 from baton.core.playbook import Playbook
 from baton.services.unit_of_work import unit_of_work
 from baton.store.repositories.customers import Customer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def add_customer(engine: Engine, playbook: Playbook, name: str, tier: str, now: datetime) -> Customer:

@@ -13,8 +13,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-
 from baton.core import events as ev
 from baton.core.errors import (
     ConcurrencyConflict,
@@ -30,6 +28,8 @@ from baton.services.unit_of_work import UnitOfWork, read_only, unit_of_work
 from baton.store.repositories.knowledge import Article
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from baton.assist.similar import SimilarIndex
 
 DRAFT, PUBLISHED, DISCARDED = "draft", "published", "discarded"

@@ -86,6 +86,13 @@ class Dispatcher:
             rows = uow.outbox.claim(sorted(self.consumers), now, limit, now + self.lease)
         delivered = failed = dead = 0
         for row in rows:
+            if row.attempts > self.max_attempts:  # every earlier attempt ended with its dispatcher dying
+                error = f"the dispatcher stopped during each of {row.attempts - 1} deliveries"
+                with self.units() as uow:
+                    uow.outbox.failed(row, now, error, None)
+                dead += 1
+                log.error("outbox row %d (%s) is dead: %s", row.id, row.key, error)
+                continue
             try:
                 self.consumers[row.consumer].deliver(row)
             except Exception as exc:  # a consumer's failure is recorded, never raised
@@ -128,3 +135,16 @@ def mark_notification(units: UnitOfWorkFactory, agent: str, notification_id: int
     """``state`` is ``read`` or ``dismissed``."""
     with units() as uow:
         uow.notifications.mark(agent, notification_id, f"{state}_at", now)
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    counts: dict[tuple[str, str], int]
+    """Rows by (consumer, status)."""
+    dead: list[OutboxRow]
+    """The newest dead rows, with their last error."""
+
+
+def outbox_status(units: UnitOfWorkFactory, dead: int = 20) -> OutboxStatus:
+    with units() as uow:
+        return OutboxStatus(uow.outbox.counts(), uow.outbox.listed("dead", dead))

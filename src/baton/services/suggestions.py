@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-
 from baton.core.pipeline import Found, SuggesterPort
 from baton.core.ticket import Ticket
 from baton.services.classification import Classifier
@@ -25,6 +23,8 @@ from baton.services.knowledge import ArticleIndex
 from baton.services.unit_of_work import read_only
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from baton.assist.similar import Match, SimilarIndex
 
 REFRESH = timedelta(hours=1)

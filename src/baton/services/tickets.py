@@ -19,6 +19,7 @@ from baton.core.ticket import Ticket
 from baton.services import sentiment
 from baton.services.clock import Clock
 from baton.services.knowledge import draft_on_resolution
+from baton.services.playbooks import PlaybookVersions
 from baton.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -94,18 +95,27 @@ class TicketService:
         clock: Clock,
         classifier: ClassifierPort | None = None,
         suggester: SuggesterPort | None = None,
+        versions: PlaybookVersions | None = None,
     ) -> None:
+        """``versions``: the playbooks governing tickets opened under earlier versions
+        (by default read through ``units``, fine for a store without locks)."""
         self.units = units
         self.playbook = playbook
+        """The current version: new tickets take it; each ticket is governed by its own (``versions``)."""
+        self.versions = versions or PlaybookVersions(playbook, units)
         self.clock = clock
         self.classifier = classifier
         self.suggester = suggester
 
-    def _context(self, uow: UnitOfWork, actor: str, now: datetime) -> Context:
+    def _context(self, uow: UnitOfWork, actor: str, now: datetime, ticket: Ticket | None = None) -> Context:
+        """The context to handle a command in: the playbook governing ``ticket`` (the current
+        one for a new ticket), the agents' load, the customer's name, the suggester."""
+
         def customer_name(customer_id: int) -> str:
             return uow.customers.get(customer_id).name
 
-        ctx = Context(self.playbook, actor, now, Load(uow), customer_name=customer_name)
+        playbook = self.playbook if ticket is None else self.versions.governing(ticket.playbook_version)
+        ctx = Context(playbook, actor, now, Load(uow), customer_name=customer_name)
         return ctx if self.suggester is None else replace(ctx, suggest=self.suggester)
 
     def _classified(self, new: NewTicket) -> tuple[str, str, ev.TicketClassified | None]:
@@ -220,7 +230,7 @@ class TicketService:
                     f"ticket {ticket_id} is at version {before.version}, not "
                     f"{expected_version}: someone changed it; reload and try again"
                 )
-            ctx = self._context(uow, actor, self.clock.now())
+            ctx = self._context(uow, actor, self.clock.now(), before)
             return self._save(uow, handle(before, self._scored(command), ctx))
 
     def _save(self, uow: UnitOfWork, decision: Decision) -> Outcome:
@@ -242,7 +252,8 @@ class TicketService:
         for record in records:
             if isinstance(record.event, ev.MessageAdded):
                 uow.tickets.add_messages(record.ticket_id, [record.event], record.at)
-        uow.outbox.add([m for d in decisions for m in outbox_messages(d, self.playbook)], now)
+        messages = [m for d in decisions for m in outbox_messages(d, self.versions.governing(d.playbook_version))]
+        uow.outbox.add(messages, now)
         return records
 
     def change_customer_tier(self, actor: str, customer_id: int, tier: str, reason: str = "") -> int:
@@ -258,7 +269,9 @@ class TicketService:
             for before in uow.tickets.get_many(ids, lock=True):
                 if before.customer_tier != tier:
                     # a fresh context each: the load routing reads includes the tickets saved before
-                    decision = handle(before, cmd.ChangeCustomerTier(tier, reason), self._context(uow, actor, now))
+                    decision = handle(
+                        before, cmd.ChangeCustomerTier(tier, reason), self._context(uow, actor, now, before)
+                    )
                     self._save(uow, decision)
                     moved += 1
             return moved
@@ -280,7 +293,7 @@ class TicketService:
             decisions, pairs = [], []
             for before in uow.tickets.get_many(due, lock=True):
                 # a fresh context each: the load routing reads includes the tickets saved before
-                decision = handle(before, cmd.FireDueTimers(), self._context(uow, SYSTEM, now))
+                decision = handle(before, cmd.FireDueTimers(), self._context(uow, SYSTEM, now, before))
                 decisions.append(decision)
                 if decision.ticket.escalations == before.escalations:
                     pairs.append((before, decision.ticket))  # only clocks and counters moved: batched

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from baton.core.errors import InvalidCommand, NotFound
 from baton.services.unit_of_work import read_only, unit_of_work
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 PREFIX = "bt_"
 

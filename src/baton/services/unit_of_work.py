@@ -22,6 +22,7 @@ __all__ = [
     "KnowledgeStore",
     "NotificationStore",
     "OutboxStore",
+    "PlaybookStore",
     "TicketStore",
     "TimerStore",
     "UnitOfWork",
@@ -69,6 +70,8 @@ class OutboxStore(Protocol):
     def claim(self, consumers: Sequence[str], now: datetime, limit: int, lease_until: datetime) -> list[OutboxRow]: ...
     def delivered(self, row: OutboxRow, at: datetime) -> None: ...
     def failed(self, row: OutboxRow, at: datetime, error: str, retry_at: datetime | None) -> None: ...
+    def counts(self) -> dict[tuple[str, str], int]: ...
+    def listed(self, status: str | None = None, limit: int = 100) -> list[OutboxRow]: ...
 
 
 class NotificationStore(Protocol):
@@ -86,6 +89,10 @@ class NotificationStore(Protocol):
     def mark(self, agent: str, notification_id: int, column: str, at: datetime) -> None: ...
 
 
+class PlaybookStore(Protocol):
+    def content(self, version: str) -> str | None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def tickets(self) -> TicketStore: ...
@@ -99,6 +106,8 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxStore: ...
     @property
     def notifications(self) -> NotificationStore: ...
+    @property
+    def playbooks(self) -> PlaybookStore: ...
 
 
 UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]

@@ -114,6 +114,8 @@ tickets = Table(
     Column("last_customer_message", Text, nullable=False, server_default=""),
     Column("last_progress_at", UTCDateTime, nullable=True),
     Column("rules_fired", JSON, nullable=False, server_default="[]"),
+    # the version whose SLA policies and rules govern the ticket: the one it was opened under
+    Column("playbook_version", String(64), ForeignKey("playbook_versions.version"), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("resolved_at", UTCDateTime, nullable=True),

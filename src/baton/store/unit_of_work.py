@@ -48,3 +48,8 @@ def read_only(engine: Engine) -> Iterator[SqlUnitOfWork]:
 def units_of(engine: Engine) -> Callable[[], AbstractContextManager[SqlUnitOfWork]]:
     """The factory services take: each call opens one write transaction on ``engine``."""
     return lambda: unit_of_work(engine)
+
+
+def readers_of(engine: Engine) -> Callable[[], AbstractContextManager[SqlUnitOfWork]]:
+    """Each call opens one read-only transaction: it may run beside a write under way."""
+    return lambda: read_only(engine)

@@ -31,7 +31,7 @@ def brief_rewrite(ticket_id: int, baton: BatonDep, viewer: Viewer) -> HTMLRespon
     if not baton.settings.llm_configured:
         return HTMLResponse("")
     try:
-        brief = ticket_brief(baton.engine, baton.playbook, ticket_id, baton.clock.now())
+        brief = ticket_brief(baton.engine, baton.tickets.versions, ticket_id, baton.clock.now())
     except NotFound as exc:
         return HTMLResponse(PROBLEM.format(exc.detail), status_code=404)
     rewrite = rewrite_brief(brief, baton.settings, baton.rewrites)

@@ -215,6 +215,7 @@ def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewe
         return templates.TemplateResponse(
             request, "missing.html", {**common_context(baton, viewer), "detail": exc.detail}, status_code=404
         )
+    governing = baton.tickets.versions.governing(ticket.playbook_version)
     return templates.TemplateResponse(
         request,
         "ticket.html",
@@ -224,8 +225,9 @@ def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewe
             "customer": customer,
             "messages": messages,
             "trail": [(r, describe(r.event)) for r in trail],
-            "clocks": [ClockPublic.of(c, baton.clock.now(), baton.playbook.calendars) for c in ticket.clocks],
-            "brief": ticket_brief(baton.engine, baton.playbook, ticket_id, baton.clock.now()),
+            "clocks": [ClockPublic.of(c, baton.clock.now(), governing.calendars) for c in ticket.clocks],
+            "governing": governing,
+            "brief": ticket_brief(baton.engine, baton.tickets.versions, ticket_id, baton.clock.now()),
             "llm_configured": baton.settings.llm_configured,
             "suggestions": (
                 ticket_suggestions(baton.classifier, baton.similar_tickets, baton.articles, ticket, baton.clock.now())

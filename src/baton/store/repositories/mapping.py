@@ -135,6 +135,7 @@ def ticket(row: Row[Any], escalations: tuple[Escalation, ...]) -> Ticket:
         last_customer_message=row.last_customer_message,
         last_progress_at=row.last_progress_at,
         fired=tuple(row.rules_fired),
+        playbook_version=row.playbook_version,
     )
 
 
@@ -168,6 +169,7 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
         "last_customer_message": ticket.last_customer_message,
         "last_progress_at": ticket.last_progress_at,
         "rules_fired": list(ticket.fired),
+        "playbook_version": ticket.playbook_version,
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "resolved_at": ticket.resolved_at,

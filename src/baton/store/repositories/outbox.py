@@ -99,7 +99,7 @@ class OutboxRepository:
         query = select(outbox.c.consumer, outbox.c.status, func.count()).group_by(outbox.c.consumer, outbox.c.status)
         return {(str(consumer), str(status)): int(n) for consumer, status, n in self.conn.execute(query)}
 
-    def rows(self, status: str | None = None, limit: int = 100) -> list[OutboxRow]:
+    def listed(self, status: str | None = None, limit: int = 100) -> list[OutboxRow]:
         query = select(outbox).order_by(outbox.c.id.desc()).limit(limit)
         if status is not None:
             query = query.where(outbox.c.status == status)
