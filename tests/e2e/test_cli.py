@@ -183,3 +183,17 @@ def test_a_backtest_of_the_example_playbook_on_the_demo_history_is_stable_and_ex
     assert next(r for r in with_actions["rules"] if r["rule"] == billing["rule"])["tickets"] == billing["tickets"]
     said = runner.invoke(app, ["playbook", "backtest", str(EXAMPLE_PLAYBOOK), "--since", "3650d", "--act"]).output
     assert "fed back into the replay" in said
+
+
+def test_baton_outbox_shows_what_waits_per_consumer_after_a_demo(tmp_path, monkeypatch):
+    monkeypatch.setenv("BATON_DATABASE_URL", f"sqlite:///{tmp_path}/outbox.db")
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["outbox"]).output.strip() == "the outbox is empty"
+    demo = runner.invoke(app, ["demo", "--days", "3", "--end", "2026-11-20"])
+    assert demo.exit_code == 0 and "notifications delivered" in demo.output, demo.output
+    shown = runner.invoke(app, ["outbox"]).output.splitlines()
+    by_state = {tuple(line.split()[:2]): int(line.split()[2]) for line in shown if not line.startswith("dead")}
+    assert by_state[("notification", "delivered")] > 0
+    assert ("notification", "pending") not in by_state  # the demo delivered everything it wrote
+    assert by_state[("customer", "pending")] > 0  # replies wait for the e-mail channel

@@ -7,7 +7,7 @@ sees a message once however often it is delivered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -122,7 +122,7 @@ def outbox_messages(decision: Decision, playbook: Playbook) -> list[OutboxMessag
 Notice = tuple[Consumer, NoticeKind, str, str, dict[str, Any]]
 
 
-def _agents(kind: NoticeKind, agents: Iterator[str] | tuple[str, ...] | list[str], text: str) -> Iterator[Notice]:
+def _agents(kind: NoticeKind, agents: Iterable[str], text: str) -> Iterator[Notice]:
     for agent in agents:
         if agent:
             yield Consumer.NOTIFICATION, kind, agent, text, {}

@@ -85,10 +85,6 @@ class Decision:
         number, at, version = self.ticket.id, self.now, self.playbook_version
         return [ev.RecordedEvent(number, s.seq, s.event, s.actor, at, version) for s in self.steps]
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.caused or self.followed)
-
 
 class _Run:
     """The events of one decision as they are applied."""

@@ -41,9 +41,8 @@ class Delivery(Protocol):
 class InAppNotifications:
     """Agents' notifications in Baton itself: one row per outbox key, however often delivered."""
 
-    def __init__(self, units: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, units: UnitOfWorkFactory) -> None:
         self.units = units
-        self.clock = clock
 
     def deliver(self, row: OutboxRow) -> None:
         with self.units() as uow:
@@ -116,7 +115,7 @@ class Dispatcher:
 
 def in_app_dispatcher(units: UnitOfWorkFactory, clock: Clock) -> Dispatcher:
     """The dispatcher with this release's consumer: agents' in-app notifications."""
-    return Dispatcher(units, clock, {Consumer.NOTIFICATION.value: InAppNotifications(units, clock)})
+    return Dispatcher(units, clock, {Consumer.NOTIFICATION.value: InAppNotifications(units)})
 
 
 HIDDEN_ONCE_RESOLVED = tuple(k.value for k in NoticeKind if k not in STAYS_AFTER_RESOLUTION)
