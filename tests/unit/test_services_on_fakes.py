@@ -113,9 +113,9 @@ def test_a_consumer_that_honours_the_key_sees_a_message_redelivered_once(units, 
     ticket = service.open("amara", new_ticket()).ticket
     service.execute("amara", ticket.id, assist("billing-specialist"))
     [row] = [r for r in units.outbox.rows.values() if r.kind == NoticeKind.ASSIST_REQUESTED]
-    inbox = InAppNotifications(units)
-    inbox.deliver(row)
-    inbox.deliver(row)  # a dispatcher died after delivering, before recording it
+    inbox = InAppNotifications()
+    inbox.deliver_in(units, row)
+    inbox.deliver_in(units, row)  # delivered again under the same key
     assert len(units.notifications.rows) == 1
 
 
@@ -162,7 +162,7 @@ def test_a_failed_delivery_is_retried_with_backoff_and_never_undoes_the_command(
 def test_a_poison_row_goes_dead_after_its_attempts_and_blocks_nothing(service, units, clock):
     ticket = service.open("amara", new_ticket()).ticket
     service.execute("amara", ticket.id, cmd.AddMessage("We are looking into it."))  # a reply to send
-    consumers = {"notification": InAppNotifications(units), "customer": Poison()}
+    consumers = {"notification": InAppNotifications(), "customer": Poison()}
     dispatcher = Dispatcher(units, clock, consumers, max_attempts=3)
     for attempt in range(1, 4):
         dispatcher.dispatch()
@@ -226,7 +226,7 @@ def test_a_row_whose_dispatchers_kept_dying_during_delivery_goes_dead(service, u
     service.execute("amara", ticket.id, assist("billing-specialist"))
     for _ in range(2):  # two dispatchers claimed it and died before recording anything
         units.outbox.claim(["notification"], clock.now(), 100, clock.now())
-    dispatcher = Dispatcher(units, clock, {"notification": InAppNotifications(units)}, max_attempts=2)
+    dispatcher = Dispatcher(units, clock, {"notification": InAppNotifications()}, max_attempts=2)
     assert dispatcher.dispatch().dead == 1
     [row] = [r for r in units.outbox.rows.values() if r.consumer == "notification"]
     assert row.status == "dead" and row.last_error == "the dispatcher stopped during each of 2 deliveries"

@@ -1,8 +1,10 @@
 """Delivering the outbox: claim due rows, hand each to its consumer, record the
 attempt. At least once: a row is marked delivered only after its consumer returned,
 so a dispatcher killed in between delivers it again, under the same idempotency key
-(``row.key``), which a consumer honours. A failure is retried with backoff; a row
-failing :data:`MAX_ATTEMPTS` times goes dead, stays visible and blocks nothing."""
+(``row.key``), which a consumer honours; a consumer in Baton's own database (in-app
+notifications) writes in the transaction that records the delivery: exactly once.
+A failure is retried with backoff; a row failing :data:`MAX_ATTEMPTS` times goes
+dead, stays visible and blocks nothing."""
 
 from __future__ import annotations
 
@@ -10,11 +12,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from baton.core.notices import STAYS_AFTER_RESOLUTION, Consumer, NoticeKind, NotificationRow, OutboxRow
 from baton.services.clock import Clock
-from baton.services.unit_of_work import UnitOfWorkFactory
+from baton.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("baton.outbox")
 
@@ -32,23 +34,28 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 class Delivery(Protocol):
-    """A consumer of the outbox. ``deliver`` raises if the message did not get through;
-    it may be called again with a row it already took (same ``row.key``)."""
+    """A consumer outside Baton's database (e-mail, a webhook). ``deliver`` raises if the
+    message did not get through; it may be called again with a row it already took (same
+    ``row.key``), so the receiver must honour the key."""
 
     def deliver(self, row: OutboxRow) -> None: ...
 
 
+@runtime_checkable
+class StoredDelivery(Protocol):
+    """A consumer in Baton's own database: it writes inside the transaction that records
+    the delivery, so it takes each row exactly once."""
+
+    def deliver_in(self, uow: UnitOfWork, row: OutboxRow) -> None: ...
+
+
 class InAppNotifications:
-    """Agents' notifications in Baton itself: one row per outbox key, however often delivered."""
+    """Agents' notifications in Baton itself: one row per outbox key."""
 
-    def __init__(self, units: UnitOfWorkFactory) -> None:
-        self.units = units
-
-    def deliver(self, row: OutboxRow) -> None:
-        with self.units() as uow:
-            uow.notifications.add_once(
-                row.key, row.recipient, row.ticket_id, row.kind, row.text, row.payload, row.created_at
-            )
+    def deliver_in(self, uow: UnitOfWork, row: OutboxRow) -> None:
+        uow.notifications.add_once(
+            row.key, row.recipient, row.ticket_id, row.kind, row.text, row.payload, row.created_at
+        )
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,7 @@ class Dispatcher:
         self,
         units: UnitOfWorkFactory,
         clock: Clock,
-        consumers: Mapping[str, Delivery],
+        consumers: Mapping[str, Delivery | StoredDelivery],
         max_attempts: int = MAX_ATTEMPTS,
         lease: timedelta = LEASE,
     ) -> None:
@@ -93,7 +100,7 @@ class Dispatcher:
                 log.error("outbox row %d (%s) is dead: %s", row.id, row.key, error)
                 continue
             try:
-                self.consumers[row.consumer].deliver(row)
+                self._deliver(row)
             except Exception as exc:  # a consumer's failure is recorded, never raised
                 error = f"{type(exc).__name__}: {exc}"[:2000]
                 at = self.clock.now()
@@ -107,15 +114,27 @@ class Dispatcher:
                     failed += 1
                     log.warning("outbox row %d attempt %d failed: %s", row.id, row.attempts, error)
                 continue
-            with self.units() as uow:
-                uow.outbox.delivered(row, self.clock.now())
             delivered += 1
         return Dispatched(delivered, failed, dead)
+
+    def _deliver(self, row: OutboxRow) -> None:
+        """Hand the row to its consumer and record it delivered: in one transaction for a
+        consumer in the database, else after the consumer returned (a crash in between
+        delivers it again, under the same key)."""
+        consumer = self.consumers[row.consumer]
+        if isinstance(consumer, StoredDelivery):
+            with self.units() as uow:
+                consumer.deliver_in(uow, row)
+                uow.outbox.delivered(row, self.clock.now())
+            return
+        consumer.deliver(row)
+        with self.units() as uow:
+            uow.outbox.delivered(row, self.clock.now())
 
 
 def in_app_dispatcher(units: UnitOfWorkFactory, clock: Clock) -> Dispatcher:
     """The dispatcher with this release's consumer: agents' in-app notifications."""
-    return Dispatcher(units, clock, {Consumer.NOTIFICATION.value: InAppNotifications(units)})
+    return Dispatcher(units, clock, {Consumer.NOTIFICATION.value: InAppNotifications()})
 
 
 HIDDEN_ONCE_RESOLVED = tuple(k.value for k in NoticeKind if k not in STAYS_AFTER_RESOLUTION)
