@@ -10,7 +10,7 @@ printed on this log when the figures were written into the docs: they catch a
 change in the computation, they do not show it right. The `test_*_recount_*` tests
 check the same figures against the data itself, recounted here with the standard
 library's `csv` (not Polars, which the audit uses) straight from
-/work/shared/METRICS.md's definitions, incident by incident where the export
+the shared METRICS.md definitions, incident by incident where the export
 allows."""
 
 from __future__ import annotations
