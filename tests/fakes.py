@@ -189,15 +189,21 @@ class FakeOutbox:
             self.rows[r.id] = dataclasses.replace(r, attempts=r.attempts + 1, next_attempt_at=lease_until)
         return [self.rows[r.id] for r in due]
 
-    def delivered(self, row: OutboxRow, at: datetime) -> None:
-        self.attempts.append((row.id, row.attempts, True, None))
-        self.rows[row.id] = dataclasses.replace(self.rows[row.id], status="delivered", delivered_at=at)
+    def delivered(self, row: OutboxRow, at: datetime) -> bool:
+        return self._finish(row, None, {"status": "delivered", "delivered_at": at})
 
-    def failed(self, row: OutboxRow, at: datetime, error: str, retry_at: datetime | None) -> None:
-        self.attempts.append((row.id, row.attempts, False, error))
+    def failed(self, row: OutboxRow, at: datetime, error: str, retry_at: datetime | None) -> bool:
         changes: dict[str, Any] = {"last_error": error}
         changes.update({"status": "dead"} if retry_at is None else {"next_attempt_at": retry_at})
-        self.rows[row.id] = dataclasses.replace(self.rows[row.id], **changes)
+        return self._finish(row, error, changes)
+
+    def _finish(self, row: OutboxRow, error: str | None, changes: dict[str, Any]) -> bool:
+        self.attempts.append((row.id, row.attempts, error is None, error))
+        stored = self.rows[row.id]
+        if (stored.status, stored.attempts) != ("pending", row.attempts):
+            return False  # the lease ran out and another dispatcher took it
+        self.rows[row.id] = dataclasses.replace(stored, **changes)
+        return True
 
     def counts(self) -> dict[tuple[str, str], int]:
         found: dict[tuple[str, str], int] = {}

@@ -68,3 +68,12 @@ def test_a_public_reply_is_a_message_for_the_customer_and_an_internal_note_for_t
     to_customer = [m for m in outbox_messages(reply, QUIET) if m.consumer is Consumer.CUSTOMER]
     assert [(m.kind, m.recipient) for m in to_customer] == [(NoticeKind.PUBLIC_REPLY, str(ticket.customer_id))]
     assert told(note) == [("specialist_note", "amara")]
+
+
+def test_a_notice_for_a_role_the_current_playbook_dropped_reaches_nobody():
+    from baton.core import events as ev
+    from baton.core.pipeline import Step
+
+    decision = opened()
+    gone = replace(decision, followed=(Step(4, ev.RoleNotified("qa-watch", "look"), "baton"),))
+    assert told(gone) == []

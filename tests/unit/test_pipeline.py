@@ -160,3 +160,21 @@ def test_a_backtest_feeds_a_rules_own_actions_back_only_when_asked():
     fed_back = {b.rule: b.tickets for b in backtest(candidate, [history], act=True)}
     assert as_recorded == {"to-tier-2": 1, "tell-the-lead": 0}
     assert fed_back == {"to-tier-2": 1, "tell-the-lead": 1}
+
+
+def test_a_pinned_rule_naming_a_role_the_current_playbook_dropped_is_refused_not_a_crash():
+    """A ticket governed by an earlier version keeps its rules, while roles come from the current one."""
+    from baton.core.notices import outbox_messages
+
+    gone = r.compiled(
+        r.Rule("to-qa", "", r.EventTrigger("agent_reply"), r.AllOf(()),
+               (r.PushSuggestions("qa-watch", 3), r.NotifyRole("support-lead", "replied")))
+    )  # fmt: skip
+    playbook = replace(PLAYBOOK, rules=(gone,))
+    decision = handle(opened().ticket, cmd.AddMessage("On it."), ctx(T0 + timedelta(minutes=5), playbook=playbook))
+    refused = [s.event for s in decision.followed if isinstance(s.event, ev.RuleActionRefused)]
+    assert [(e.rule, e.action) for e in refused] == [
+        ("to-qa", "push up to 3 similar resolved tickets and articles to qa-watch")
+    ]
+    assert "unknown role 'qa-watch'" in refused[0].reason
+    outbox_messages(decision, playbook)  # and who hears of it is worked out without the role

@@ -231,3 +231,21 @@ def test_a_row_whose_dispatchers_kept_dying_during_delivery_goes_dead(service, u
     [row] = [r for r in units.outbox.rows.values() if r.consumer == "notification"]
     assert row.status == "dead" and row.last_error == "the dispatcher stopped during each of 2 deliveries"
     assert units.notifications.rows == {}
+
+
+class TakenOver:
+    """Stores the notification, but meanwhile another dispatcher claims the row (its lease ran out)."""
+
+    def deliver_in(self, uow, row) -> None:
+        InAppNotifications().deliver_in(uow, row)
+        uow.outbox.claim(["notification"], row.next_attempt_at, 100, row.next_attempt_at)
+
+
+def test_a_delivery_whose_row_another_dispatcher_took_over_is_undone_and_left_to_it(service, units, clock):
+    ticket = service.open("amara", new_ticket()).ticket
+    service.execute("amara", ticket.id, assist("billing-specialist"))
+    sent = Dispatcher(units, clock, {"notification": TakenOver()}, lease=timedelta(0)).dispatch()
+    assert sent.delivered == 0
+    assert units.notifications.rows == {}  # undone with the transaction that could not record it
+    assert {r.status for r in units.outbox.rows.values() if r.consumer == "notification"} == {"pending"}
+    assert in_app_dispatcher(units, clock).dispatch().delivered > 0  # the next dispatcher delivers it

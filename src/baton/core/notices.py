@@ -136,12 +136,19 @@ def _receivers(playbook: Playbook, role_name: str, routed: str) -> tuple[str, ..
     return (routed,) if role.on_call is not None else role.members
 
 
+def _members(playbook: Playbook, role: str) -> tuple[str, ...]:
+    """A role's members; nobody for a role the playbook no longer has (a ticket governed by
+    an earlier version may name one)."""
+    found = playbook.roles.get(role)
+    return found.members if found is not None else ()
+
+
 def _informed(ticket: Ticket, playbook: Playbook) -> Iterator[str]:
     for p in ticket.ownership.informed:
         if p.agent:
             yield p.agent
-        elif p.role is not None and p.role in playbook.roles:
-            yield from playbook.roles[p.role].members
+        elif p.role is not None:
+            yield from _members(playbook, p.role)
 
 
 def _notices(step: Step, ticket: Ticket, playbook: Playbook) -> Iterator[Notice]:
@@ -175,10 +182,10 @@ def _notices(step: Step, ticket: Ticket, playbook: Playbook) -> Iterator[Notice]
             text = f"the {event.target.replace('_', ' ')} SLA is breached"
             yield from _agents(NoticeKind.SLA_BREACHED, [own.responsible_agent, own.accountable_agent], text)
         case ev.RoleNotified():
-            to = (event.agent,) if event.agent else playbook.roles[event.role].members
+            to = (event.agent,) if event.agent else _members(playbook, event.role)
             yield from _agents(NoticeKind.RULE_NOTICE, to, event.message)
         case ev.SuggestionsPushed():
-            to = (event.agent,) if event.agent else playbook.roles[event.role].members
+            to = (event.agent,) if event.agent else _members(playbook, event.role)
             shown = len(event.tickets) + len(event.articles)
             text = (
                 f"no progress; {shown} suggestion{'s' if shown != 1 else ''} by rule {event.rule}"

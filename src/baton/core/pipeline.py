@@ -22,7 +22,7 @@ from baton.core import events as ev
 from baton.core import firing as evaluation
 from baton.core.calendar import add_business_time
 from baton.core.decide import decide, open_ticket
-from baton.core.errors import DomainError
+from baton.core.errors import DomainError, FieldError, InvalidCommand
 from baton.core.playbook import EscalationKind
 from baton.core.ticket import Ticket, evolve, open_from
 
@@ -259,6 +259,9 @@ def act(ticket: Ticket, firing: evaluation.Firing, action: rules.Action, ctx: Co
 def _suggestions(ticket: Ticket, rule: str, role: str, count: int, ctx: Context) -> ev.SuggestionsPushed:
     own = ticket.ownership
     to_owner = role == rules.OWNER
+    if not to_owner and role not in ctx.playbook.roles:  # a rule of an earlier version, the role gone since
+        known = ", ".join(sorted(ctx.playbook.roles))
+        raise InvalidCommand(f"unknown role {role!r}", (FieldError("role", f"unknown role {role!r}; known: {known}"),))
     tickets, articles, note = ctx.suggest(ticket, ctx.now, count)
     return ev.SuggestionsPushed(
         rule=rule,

@@ -100,7 +100,8 @@ class Dispatcher:
                 log.error("outbox row %d (%s) is dead: %s", row.id, row.key, error)
                 continue
             try:
-                self._deliver(row)
+                if not self._deliver(row):
+                    continue
             except Exception as exc:  # a consumer's failure is recorded, never raised
                 error = f"{type(exc).__name__}: {exc}"[:2000]
                 at = self.clock.now()
@@ -117,19 +118,31 @@ class Dispatcher:
             delivered += 1
         return Dispatched(delivered, failed, dead)
 
-    def _deliver(self, row: OutboxRow) -> None:
+    def _deliver(self, row: OutboxRow) -> bool:
         """Hand the row to its consumer and record it delivered: in one transaction for a
         consumer in the database, else after the consumer returned (a crash in between
         delivers it again, under the same key)."""
         consumer = self.consumers[row.consumer]
         if isinstance(consumer, StoredDelivery):
-            with self.units() as uow:
-                consumer.deliver_in(uow, row)
-                uow.outbox.delivered(row, self.clock.now())
-            return
+            try:
+                with self.units() as uow:
+                    consumer.deliver_in(uow, row)
+                    if not uow.outbox.delivered(row, self.clock.now()):
+                        raise _ClaimLost  # undo this delivery: another dispatcher has the row
+            except _ClaimLost:
+                log.warning("outbox row %d was taken over by another dispatcher; left to it", row.id)
+                return False
+            return True
         consumer.deliver(row)
         with self.units() as uow:
-            uow.outbox.delivered(row, self.clock.now())
+            if not uow.outbox.delivered(row, self.clock.now()):
+                log.warning("outbox row %d was delivered after its lease ran out; another dispatcher has it", row.id)
+                return False
+        return True
+
+
+class _ClaimLost(Exception):
+    """The row's lease ran out and another dispatcher claimed it meanwhile."""
 
 
 def in_app_dispatcher(units: UnitOfWorkFactory, clock: Clock) -> Dispatcher:

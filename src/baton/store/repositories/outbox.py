@@ -74,18 +74,23 @@ class OutboxRepository:
         )
         return [_outbox_row(r, attempts=r.attempts + 1, next_attempt_at=lease_until) for r in rows]
 
-    def delivered(self, row: OutboxRow, at: datetime) -> None:
-        self._attempt(row, at, None)
-        self.conn.execute(
-            update(outbox).where(outbox.c.id == row.id).values(status=DELIVERED, delivered_at=at, last_error=None)
-        )
+    def delivered(self, row: OutboxRow, at: datetime) -> bool:
+        """Record the attempt and the row delivered; False if the claim was no longer this
+        dispatcher's (its lease ran out and another took the row since)."""
+        return self._finish(row, at, None, {"status": DELIVERED, "delivered_at": at, "last_error": None})
 
-    def failed(self, row: OutboxRow, at: datetime, error: str, retry_at: datetime | None) -> None:
-        """Record a failed attempt: tried again at ``retry_at``, or dead with None."""
-        self._attempt(row, at, error)
+    def failed(self, row: OutboxRow, at: datetime, error: str, retry_at: datetime | None) -> bool:
+        """Record a failed attempt: tried again at ``retry_at``, or dead with None. False if
+        the claim was no longer this dispatcher's."""
         values: dict[str, Any] = {"last_error": error}
         values.update({"status": DEAD} if retry_at is None else {"next_attempt_at": retry_at})
-        self.conn.execute(update(outbox).where(outbox.c.id == row.id).values(**values))
+        return self._finish(row, at, error, values)
+
+    def _finish(self, row: OutboxRow, at: datetime, error: str | None, values: dict[str, Any]) -> bool:
+        self._attempt(row, at, error)
+        c = outbox.c
+        mine = (c.id == row.id, c.status == PENDING, c.attempts == row.attempts)
+        return bool(self.conn.execute(update(outbox).where(*mine).values(**values)).rowcount == 1)
 
     def _attempt(self, row: OutboxRow, at: datetime, error: str | None) -> None:
         self.conn.execute(
