@@ -62,6 +62,11 @@ class Baton:
         """Each call opens one transaction on the application's database."""
         return units_of(self.engine)
 
+    @property
+    def reads(self) -> UnitOfWorkFactory:
+        """Each call opens one read-only transaction (it never waits for SQLite's write lock)."""
+        return readers_of(self.engine)
+
     @cached_property
     def dispatcher(self) -> Dispatcher:
         return in_app_dispatcher(self.units, self.clock)
@@ -69,7 +74,7 @@ class Baton:
     @cached_property
     def versions(self) -> PlaybookVersions:
         """The playbook governing each ticket (the version it was opened under)."""
-        return PlaybookVersions(self.playbook, readers_of(self.engine))
+        return PlaybookVersions(self.playbook, self.reads)
 
     @cached_property
     def tickets(self) -> TicketService:

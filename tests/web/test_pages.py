@@ -223,7 +223,7 @@ def test_an_open_ticket_shows_its_suggestions_and_what_was_pushed_to_its_owner(p
 def test_the_ticket_list_shows_what_baton_sent_the_signed_in_agent(page: Page, site: Site) -> None:
     from baton.services.outbox import notifications_for
 
-    expected = notifications_for(site.baton.units, "amara", limit=10)
+    expected = notifications_for(site.baton.reads, "amara", limit=10)
     assert expected, "the demo's outbox was delivered: amara heard of her tickets"
     sign_in(page, site)
     items = page.locator("#notifications .notification")

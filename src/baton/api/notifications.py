@@ -28,7 +28,7 @@ def my_notifications(
 ) -> NotificationPage:
     """The calling agent's notifications not dismissed, newest first. Those asking for
     action on a ticket that is resolved by now are left out."""
-    found = notifications_for(baton.units, agent, limit + 1, before, unread)
+    found = notifications_for(baton.reads, agent, limit + 1, before, unread)
     items = [NotificationPublic.of(n) for n in found[:limit]]
     return NotificationPage(items=items, next_before=items[-1].id if len(found) > limit else None)
 

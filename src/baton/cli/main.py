@@ -225,7 +225,7 @@ def outbox(
     """What waits in the outbox, per consumer and state, and the rows that went dead with their last error."""
     from baton.services.outbox import outbox_status
 
-    status = outbox_status(_build().units, dead)
+    status = outbox_status(_build().reads, dead)
     if not status.counts:
         typer.echo("the outbox is empty")
     for (consumer, state), count in sorted(status.counts.items()):

@@ -196,7 +196,7 @@ def ticket_list(
             "more": len(rows) > size,
             "status": status or "",
             "total": total,
-            "notifications": notifications_for(baton.units, viewer, limit=10),
+            "notifications": notifications_for(baton.reads, viewer, limit=10),
         },
     )
 
