@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from baton.demo.simulate import deliver_outbox
 from baton.settings import EXAMPLE_PLAYBOOK
 
 from .test_api_tickets import HANDOFF_NOTE
@@ -87,11 +88,6 @@ def test_a_reply_is_answered_with_the_agents_message_not_batons_customer_update(
     assert [m["author_kind"] for m in thread] == ["agent", "agent", "system"]
 
 
-def _deliver(baton: Any) -> None:
-    while baton.dispatcher.dispatch().claimed:
-        pass
-
-
 def test_a_handoff_reaches_the_receiving_roles_members_once_the_worker_delivers(client, auth, baton):
     ticket = open_ticket(client, auth)
     client.post(
@@ -101,12 +97,12 @@ def test_a_handoff_reaches_the_receiving_roles_members_once_the_worker_delivers(
     )
     member = baton.playbook.roles["product-specialist"].members[0]
     assert client.get("/api/v1/me/notifications", headers=auth(member)).json()["items"] == []
-    _deliver(baton)
+    deliver_outbox(baton.dispatcher)
     page = client.get("/api/v1/me/notifications", headers=auth(member)).json()
     [notice] = [n for n in page["items"] if n["kind"] == "handoff_received"]
     assert (notice["ticket_id"], notice["subject"], notice["read_at"]) == (ticket["id"], ticket["subject"], None)
     assert notice["text"].startswith("Handed off to product-specialist by amara")
-    _deliver(baton)  # delivering again adds nothing
+    deliver_outbox(baton.dispatcher)  # delivering again adds nothing
     again = client.get("/api/v1/me/notifications", headers=auth(member)).json()["items"]
     assert [n["id"] for n in again] == [n["id"] for n in page["items"]]
 
@@ -119,7 +115,7 @@ def test_notifications_are_paged_marked_read_and_dismissed_by_their_agent_only(c
             json={"kind": "handoff", "target_role": "product-specialist", "reason": "bug", "note": HANDOFF_NOTE},
             headers=auth("amara"),
         )
-    _deliver(baton)
+    deliver_outbox(baton.dispatcher)
     member = baton.playbook.roles["product-specialist"].members[0]
     first = client.get("/api/v1/me/notifications?limit=2", headers=auth(member)).json()
     assert len(first["items"]) == 2 and first["next_before"] == first["items"][-1]["id"]
