@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from baton.api.main import create_app
 from baton.app import Baton, build
+from baton.core.policy import TokenScope
 from baton.services.clock import FixedClock
 from baton.services.tokens import create_token
 from baton.settings import EXAMPLE_PLAYBOOK, Settings
@@ -139,12 +140,15 @@ def client(baton: Baton) -> Iterator[TestClient]:
 
 @pytest.fixture
 def auth(baton: Baton) -> Callable[[str], dict[str, str]]:
-    """Headers that act as the named agent."""
+    """Headers that act as the named agent (or, for a name under ``access.integrations``,
+    as that integration: the channel that writes the customer's messages)."""
     tokens: dict[str, str] = {}
+    integrations = baton.playbook.integrations
 
     def headers(agent: str) -> dict[str, str]:
         if agent not in tokens:
-            tokens[agent] = create_token(baton.engine, agent, START)
+            scope = TokenScope.INTEGRATION if agent in integrations else TokenScope.AGENT
+            tokens[agent] = create_token(baton.engine, agent, START, scope=scope, integrations=integrations)
         return {"Authorization": f"Bearer {tokens[agent]}"}
 
     return headers

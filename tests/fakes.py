@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from baton.core import events as ev
+from baton.core import trail as tr
+from baton.core.audit import AuditEntry, ConfigAction, entry_digest
 from baton.core.errors import ConcurrencyConflict, NotFound
 from baton.core.notices import NotificationRow, OutboxMessage, OutboxRow
 from baton.core.routing import SEVERITY_WEIGHT
@@ -265,6 +267,90 @@ class FakePlaybooks:
         return self.texts.get(version)
 
 
+class FakeTrail:
+    """The trails of ``FakeTickets``, hash-chained as the store writes them, and anchors."""
+
+    def __init__(self, tickets: FakeTickets) -> None:
+        self.tickets = tickets
+        self.saved: list[tr.AnchorRecord] = []
+
+    def rows(self, ticket_id: int) -> list[tr.TrailRow]:
+        rows, prev = [], tr.GENESIS
+        for r in sorted(self.tickets.events(ticket_id), key=lambda r: r.seq):
+            payload = ev.to_payload(r.event)
+            made = tr.event_digest(ticket_id, r.seq, r.event.type, r.actor, r.at, payload, r.playbook_version, prev)
+            rows.append(tr.TrailRow(r.seq, r.event.type, r.actor, r.at, payload, r.playbook_version, prev, made, r.seq))
+            prev = made
+        return rows
+
+    def exists(self, ticket_id: int) -> bool:
+        return ticket_id in self.tickets.rows
+
+    def ticket_ids(self) -> list[int]:
+        return sorted(self.tickets.rows)
+
+    def trails(self) -> Iterator[tuple[int, list[tr.TrailRow]]]:
+        for ticket_id in sorted({r.ticket_id for r in self.tickets.trail}):
+            yield ticket_id, self.rows(ticket_id)
+
+    def heads(self) -> dict[int, tr.Head]:
+        return {i: tr.Head(rows[-1].position, rows[-1].hash or "") for i, rows in self.trails()}
+
+    def hashes_at(self, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        found = {(i, r.position): r.hash or "" for i, rows in self.trails() for r in rows}
+        return {p: found[p] for p in places if p in found}
+
+    def counts(self) -> tuple[int, int]:
+        return len(self.tickets.rows), len(self.tickets.trail)
+
+    def lock_anchors(self) -> None:
+        pass
+
+    def latest_anchor(self) -> tr.AnchorRecord | None:
+        return self.saved[-1] if self.saved else None
+
+    def anchored_heads(self) -> dict[int, tr.Head]:
+        return dict(tr.check_anchors(self.saved).heads)
+
+    def anchored_head(self, ticket_id: int) -> tr.Head | None:
+        return self.anchored_heads().get(ticket_id)
+
+    def anchors(self) -> list[tr.AnchorRecord]:
+        return list(self.saved)
+
+    def add_anchor(self, anchor: tr.AnchorRecord) -> None:
+        self.saved.append(anchor)
+
+
+class FakeAuditLog:
+    """The configuration audit log in memory, chained as the store chains it."""
+
+    def __init__(self) -> None:
+        self.rows: list[AuditEntry] = []
+
+    def record(
+        self, at: datetime, actor: str, action: ConfigAction, subject: str, details: Mapping[str, Any] | None = None
+    ) -> AuditEntry:
+        last = self.head()
+        entry = AuditEntry(len(self.rows) + 1, at, actor, ConfigAction(action).value, subject, dict(details or {}),
+                           tr.GENESIS if last is None else last.hash)  # fmt: skip
+        entry = dataclasses.replace(entry, hash=entry_digest(entry))
+        self.rows.append(entry)
+        return entry
+
+    def head(self) -> tr.Head | None:
+        return tr.Head(self.rows[-1].position, self.rows[-1].hash or "") if self.rows else None
+
+    def hash_of(self, entry_id: int) -> str | None:
+        return next((e.hash for e in self.rows if e.position == entry_id), None)
+
+    def entries(self) -> Iterator[AuditEntry]:
+        yield from self.rows
+
+    def recent(self, limit: int, action: ConfigAction | None = None) -> list[AuditEntry]:
+        return [e for e in reversed(self.rows) if action is None or e.action == action.value][:limit]
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.tickets = FakeTickets()
@@ -274,6 +360,8 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox()
         self.notifications = FakeNotifications(self.tickets)
         self.playbooks = FakePlaybooks()
+        self.trail = FakeTrail(self.tickets)
+        self.audit_log = FakeAuditLog()
         self.commits = 0
 
     @contextmanager

@@ -83,7 +83,7 @@ class Baton:
             self.playbook,
             self.clock,
             self.classifier,
-            suggester(self.similar_tickets, self.articles),
+            suggester(self.similar_tickets, self.articles, self.playbook),
             self.versions,
         )
 

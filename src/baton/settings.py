@@ -39,6 +39,27 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="How long a rewrite may take before the brief is shown as built."
     )
 
+    trust_proxy_headers: bool = Field(
+        default=False,
+        description=(
+            "Believe X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-For from whoever connects: set it only "
+            "when Baton is reachable through a reverse proxy alone that sets them. Decides the session cookie's "
+            "Secure flag, HSTS, the origin forms must come from and the client address failures are counted for."
+        ),
+    )
+    session_idle_hours: float = Field(
+        default=12, gt=0, description="A web session ends after this long without a request."
+    )
+    session_max_days: float = Field(
+        default=7, gt=0, description="A web session ends this long after signing in, however busy."
+    )
+    auth_failure_limit: int = Field(
+        default=10, ge=1, description="Failed sign-ins and bearer tokens per client address, within the window."
+    )
+    auth_failure_window_seconds: int = Field(
+        default=300, ge=1, description="The window failed attempts are counted over; past the limit, 429."
+    )
+
     @field_validator("llm_url")
     @classmethod
     def _blank_url_is_off(cls, value: str | None) -> str | None:

@@ -41,7 +41,7 @@ def test_the_brief_follows_the_ticket_and_is_final_at_resolution(client, auth, c
         f"/api/v1/tickets/{tid}/messages",
         json={"body": "This is urgent, our orders are stuck and it is really frustrating.", "author_kind": "customer",
               "author": "Sam Patel"},
-        headers=h,
+        headers=auth("email-gateway"),
     )  # fmt: skip
     client.post(
         f"/api/v1/tickets/{tid}/escalations",

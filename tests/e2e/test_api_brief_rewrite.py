@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from baton.api.main import create_app
 from baton.app import Baton
 from baton.assist.rewrite import AS_BUILT
+from tests import signing_in
 from tests.e2e.test_api_tickets import HANDOFF_NOTE, is_problem, open_ticket
 
 CANNED = "Cedar Lane's API calls get HTTP 429 Too Many Requests at 40/min (code RL-4021); <b>not</b> markup."
@@ -128,9 +129,7 @@ def escalated_ticket(client: TestClient, auth: Callable[[str], dict[str, str]]) 
 
 
 def sign_in(client: TestClient, auth: Callable[[str], dict[str, str]], agent: str = "amara") -> None:
-    token = auth(agent)["Authorization"].removeprefix("Bearer ")
-    response = client.post("/login", data={"token": token, "next": "/"}, follow_redirects=False)
-    assert response.status_code == 303, response.text
+    signing_in.sign_in(client, auth(agent)["Authorization"].removeprefix("Bearer "))
 
 
 def test_the_llm_rewrites_the_brief_once_and_again_only_when_the_brief_changes(llm_client, llm, auth):

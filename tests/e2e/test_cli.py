@@ -12,7 +12,7 @@ from baton.cli.main import app
 from baton.demo.simulate import simulate
 from baton.playbook import load_playbook
 from baton.services.playbooks import install_playbook
-from baton.services.tokens import agent_for_token
+from baton.services.tokens import holder_for_token, list_tokens
 from baton.settings import EXAMPLE_PLAYBOOK
 from baton.store import tables as t
 from baton.store.db import make_engine
@@ -53,7 +53,8 @@ def test_token_create_prints_the_token_alone_on_stdout(tmp_path):
     lines = result.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith("bt_")
     engine = make_engine(f"sqlite:///{db}")
-    assert agent_for_token(engine, lines[0]) == "amara"
+    [issued] = list_tokens(engine)
+    assert holder_for_token(engine, lines[0], issued.created_at).holder == "amara"
     with engine.connect() as conn:
         stored = conn.execute(select(t.api_tokens.c.token_hash)).scalars().all()
     engine.dispose()

@@ -73,7 +73,7 @@ def test_bad_input_exits_1_naming_row_and_column(tmp_path):
     log.write_text(LOG.replace("2026-01-05T10:00:00", "2026-01-05T10:00:00+02:00"), encoding="utf-8")
     result = baton_cli("audit", str(log), *MAPPING, db=tmp_path / "x.db")
     assert result.returncode == 1
-    assert "error: row 2, column when: offset +0200, while row 1 has no UTC offset" in result.stderr
+    assert "error: log.csv: row 2, column when: offset +0200, while row 1 has no UTC offset" in result.stderr
     missing = baton_cli("audit", str(log), "--case", "ticket", db=tmp_path / "x.db")
     assert missing.returncode == 1 and "no column for --case 'ticket'" in missing.stderr
     neither = baton_cli("audit", db=tmp_path / "x.db")

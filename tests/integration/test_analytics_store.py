@@ -54,7 +54,8 @@ def history(baton, clock):
     t.execute("liam", two, cmd.Bounce(1, ("request ids",)))
     clock.advance(timedelta(minutes=10))
     t.execute("amara", two, cmd.Escalate(EscalationKind.HANDOFF, "api-engineer-oncall", "429s", HANDOFF, "liam"))
-    t.execute("liam", two, cmd.AddMessage("Fixing the limit now."))
+    t.execute("liam", two, cmd.AddMessage("Fixing the limit now."))  # a draft: amara keeps the customer
+    t.execute("amara", two, cmd.SendDraft(1))
     clock.advance(timedelta(minutes=35))
     t.execute("amara", one, cmd.Resolve("Answered."))
     t.execute("bruno", three, cmd.Resolve("Certificate renewed."))
@@ -84,7 +85,7 @@ def test_metrics_of_batons_own_history_over_the_api(client, auth, history):
     assert m["sme_interruption_rate"]["value"]["denominator"] == 2
     assert m["ping_pong"]["value"]["numerator"] == 1 and m["ping_pong"]["cases"] == [str(history[1])]
     assert m["repeat_escalations"]["value"]["numerator"] == 1
-    # First replies: ticket 1 at 10 min, ticket 2 at 25 min (liam, after the second handoff).
+    # First replies: ticket 1 at 10 min, ticket 2 at 25 min (liam's draft after the second handoff, sent by amara).
     reply = m["time_to_first_reply"]["value"]
     assert (reply["count"], reply["median"]) == (2, 17.5 * MIN)
     assert m["time_to_first_reply"]["excluded"] == [{"reason": "no public reply by an agent", "cases": 1}]

@@ -217,7 +217,7 @@ def test_a_customer_moving_tier_retargets_the_clocks_of_their_open_tickets(clien
     moved = client.patch(
         f"/api/v1/customers/{first['customer_id']}",
         json={"tier": "enterprise", "reason": "signed"},
-        headers=h,
+        headers=auth("priya"),  # a lead: a customer's plan is configuration
     )
     assert moved.status_code == 200 and moved.json()["tier"] == "enterprise"
     ticket = client.get(f"/api/v1/tickets/{first['id']}", headers=h).json()
@@ -228,5 +228,5 @@ def test_a_customer_moving_tier_retargets_the_clocks_of_their_open_tickets(clien
     assert clocks["first_response"]["elapsed_seconds"] == 1200  # the time already spent is kept
     resolved = client.get(f"/api/v1/tickets/{second['id']}", headers=h).json()
     assert resolved["customer_tier"] == "business"  # resolved tickets keep the tier they had
-    bad = client.patch(f"/api/v1/customers/{first['customer_id']}", json={"tier": "gold"}, headers=h)
+    bad = client.patch(f"/api/v1/customers/{first['customer_id']}", json={"tier": "gold"}, headers=auth("priya"))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "tier"

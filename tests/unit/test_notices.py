@@ -8,6 +8,7 @@ from datetime import timedelta
 from baton.core import commands as cmd
 from baton.core.notices import Consumer, NoticeKind, outbox_messages
 from baton.core.pipeline import Context, Decision, handle
+from baton.core.playbook import CustomerVoice
 
 from .ticketing import PLAYBOOK, T0, handoff, open_command
 
@@ -60,14 +61,26 @@ def test_nobody_is_told_of_what_they_did_and_each_message_has_its_own_key():
 
 
 def test_a_public_reply_is_a_message_for_the_customer_and_an_internal_note_for_the_accountable_agent():
+    speaking = replace(QUIET, access=replace(QUIET.access, customer_voice=CustomerVoice.ACCOUNTABLE_OR_RESPONSIBLE))
     ticket = handle(opened().ticket, handoff("product-specialist"), ctx(T0 + timedelta(minutes=5))).ticket
     specialist = ticket.ownership.responsible_agent
     later = T0 + timedelta(minutes=10)
-    reply = handle(ticket, cmd.AddMessage("We found it."), ctx(later, specialist))
+    reply = handle(ticket, cmd.AddMessage("We found it."), ctx(later, specialist, speaking))
     note = handle(ticket, cmd.AddMessage("Key expired.", "internal"), ctx(later, specialist))
-    to_customer = [m for m in outbox_messages(reply, QUIET) if m.consumer is Consumer.CUSTOMER]
+    to_customer = [m for m in outbox_messages(reply, speaking) if m.consumer is Consumer.CUSTOMER]
     assert [(m.kind, m.recipient) for m in to_customer] == [(NoticeKind.PUBLIC_REPLY, str(ticket.customer_id))]
     assert told(note) == [("specialist_note", "amara")]
+
+
+def test_a_specialists_draft_reaches_the_accountable_agent_and_not_the_customer():
+    ticket = handle(opened().ticket, handoff("product-specialist"), ctx(T0 + timedelta(minutes=5))).ticket
+    specialist = ticket.ownership.responsible_agent
+    drafted = handle(ticket, cmd.AddMessage("We found it."), ctx(T0 + timedelta(minutes=10), specialist))
+    assert not [m for m in outbox_messages(drafted, QUIET) if m.consumer is Consumer.CUSTOMER]
+    assert told(drafted) == [("draft_waiting", "amara")]
+    sent = handle(drafted.ticket, cmd.SendDraft(1), ctx(T0 + timedelta(minutes=12)))
+    to_customer = [m for m in outbox_messages(sent, QUIET) if m.consumer is Consumer.CUSTOMER]
+    assert [m.kind for m in to_customer] == [NoticeKind.PUBLIC_REPLY]
 
 
 def test_a_notice_for_a_role_the_current_playbook_dropped_reaches_nobody():

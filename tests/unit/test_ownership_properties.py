@@ -46,6 +46,7 @@ from baton.core.decide import Context, decide, open_ticket
 from baton.core.errors import DomainError
 from baton.core.ownership import OwnershipState, Participant
 from baton.core.playbook import EscalationKind
+from baton.core.policy import TokenScope, authorise, caller_for
 from baton.core.ticket import EscalationStatus, Status, Ticket, evolve_all, open_from
 from tests.unit.ticketing import PLAYBOOK, T0, full_note
 
@@ -55,7 +56,7 @@ OUTCOMES: Counter[tuple[str, str]] = Counter()
 
 AGENTS = sorted(PLAYBOOK.agents)
 ROLES = sorted(PLAYBOOK.roles)
-OUTSIDERS = ["mallory", "api"]
+OUTSIDERS = ["mallory", "api", "email-gateway"]
 NOTE_FIELDS = sorted(PLAYBOOK.note_fields)
 SEVERITIES = sorted(PLAYBOOK.severities)
 CUSTOMER_TIERS = sorted(PLAYBOOK.customer_tiers)
@@ -159,8 +160,10 @@ class TicketMachine(RuleBasedStateMachine):
         load = data.draw(loads, label="load")
         before = self.ticket
         snapshot = copy.deepcopy(before)
+        scope = TokenScope.INTEGRATION if actor in PLAYBOOK.integrations else TokenScope.AGENT
         try:
-            events = decide(before, command, Context(PLAYBOOK, actor, now, load))
+            allowed = authorise(caller_for(PLAYBOOK, actor, scope), command, before, PLAYBOOK)
+            events = decide(before, allowed, Context(PLAYBOOK, actor, now, load))
         except DomainError:
             assert before == snapshot, "a refused command changed the ticket"
             OUTCOMES[type(command).__name__, "refused"] += 1
@@ -219,6 +222,25 @@ class TicketMachine(RuleBasedStateMachine):
         visibility = data.draw(mostly(st.sampled_from(["public", "internal"]), st.just("secret")))
         author = data.draw(mostly(st.just("Jo at Acme"), st.sampled_from([None, " "])))
         self.apply(data, cmd.AddMessage(data.draw(texts), visibility, author_kind, author))
+
+    @rule(data=st.data())
+    def draft_a_reply(self, data: st.DataObject) -> None:
+        self.apply(data, cmd.DraftReply(data.draw(texts)))
+
+    def a_draft(self, data: st.DataObject) -> int:
+        """A pending draft's number mostly; now and then one that is not pending."""
+        pending = [d.number for d in self.ticket.drafts]
+        wrong = st.integers(0, self.ticket.draft_count + 1)
+        return int(data.draw(mostly(st.sampled_from(pending), wrong) if pending else wrong, label="draft"))
+
+    @rule(data=st.data())
+    def send_a_draft(self, data: st.DataObject) -> None:
+        body = data.draw(st.none() | texts, label="edited")
+        self.apply(data, cmd.SendDraft(self.a_draft(data), body))
+
+    @rule(data=st.data())
+    def discard_a_draft(self, data: st.DataObject) -> None:
+        self.apply(data, cmd.DiscardDraft(self.a_draft(data), "not needed"))
 
     @rule(data=st.data(), status=mostly(st.sampled_from(SETTABLE), st.sampled_from(UNSETTABLE)))
     def change_status(self, data: st.DataObject, status: str) -> None:
@@ -317,6 +339,12 @@ class TicketMachine(RuleBasedStateMachine):
         assert own.responsible_role in PLAYBOOK.roles
         assert PLAYBOOK.is_member(own.responsible_agent, own.responsible_role)
         assert own.responsible_agent in PLAYBOOK.roles[own.responsible_role].members
+
+    @invariant()
+    def pending_drafts_are_numbered_and_waiting_for_the_accountable_side(self) -> None:
+        numbers = [d.number for d in self.ticket.drafts]
+        assert numbers == sorted(set(numbers))
+        assert all(0 < n <= self.ticket.draft_count for n in numbers)
 
     @invariant()
     def the_escalation_level_is_the_tier_of_the_responsible_role(self) -> None:

@@ -12,6 +12,7 @@ from baton.core import commands as cmd
 from baton.core import events as ev
 from baton.core.decide import Context, decide, open_ticket
 from baton.core.playbook import EscalationKind, Playbook
+from baton.core.policy import TokenScope, authorise, caller_for
 from baton.core.ticket import Ticket, evolve_all, open_from
 from baton.playbook import load_playbook
 from baton.settings import EXAMPLE_PLAYBOOK
@@ -61,7 +62,11 @@ def events_of(
     load: Mapping[str, int] | None = None,
     at: datetime | None = None,
 ) -> list[ev.Event]:
-    return decide(ticket, command, Context(PLAYBOOK, actor, at or ticket.updated_at + STEP, load or {}))
+    """The events ``command`` causes when ``actor`` issues it, the policy asked first
+    (a public reply from someone who does not speak to the customer is their draft)."""
+    scope = TokenScope.INTEGRATION if actor in PLAYBOOK.integrations else TokenScope.AGENT
+    allowed = authorise(caller_for(PLAYBOOK, actor, scope), command, ticket, PLAYBOOK)
+    return decide(ticket, allowed, Context(PLAYBOOK, actor, at or ticket.updated_at + STEP, load or {}))
 
 
 def act(

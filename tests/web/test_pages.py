@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from baton.app import Baton
+from baton.core.policy import ReadScope, caller_for, read_scope
 from baton.demo.simulate import simulate
 from baton.services.clock import FixedClock
 from baton.services.tokens import create_token
@@ -48,9 +49,14 @@ def _cells(scope: Page | Locator, selector: str) -> list[str]:
     return [text.strip() for text in scope.locator(selector).all_inner_texts()]
 
 
+def _amaras(baton: Baton) -> ReadScope:
+    """What amara (a frontline agent) sees: not the security tickets, restricted to their team."""
+    return read_scope(caller_for(baton.playbook, "amara"), baton.playbook)
+
+
 def _first_page_rows(baton: Baton) -> list[Any]:
     with read_only(baton.engine) as uow:
-        return uow.tickets.page(limit=50)
+        return uow.tickets.page(limit=50, scope=_amaras(baton))
 
 
 def test_visiting_the_list_unauthenticated_redirects_to_sign_in_and_a_wrong_token_is_refused(
@@ -69,7 +75,7 @@ def test_visiting_the_list_unauthenticated_redirects_to_sign_in_and_a_wrong_toke
     expect(page).to_have_url(f"{site.url}/login")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.locator("#tickets")).to_have_count(0)
-    assert not [c for c in page.context.cookies() if c["name"] == "baton_token"]
+    assert not [c for c in page.context.cookies() if c["name"] == "baton_session"]
 
 
 def test_signing_in_with_a_token_shows_the_ticket_list_with_its_ownership_columns(page: Page, site: Site) -> None:
@@ -84,7 +90,8 @@ def test_signing_in_with_a_token_shows_the_ticket_list_with_its_ownership_column
     expected = _first_page_rows(site.baton)
     assert expected, "the demo history should hold tickets"
     with read_only(site.baton.engine) as uow:
-        total = uow.tickets.count()
+        total = uow.tickets.count(scope=_amaras(site.baton))
+        assert total < uow.tickets.count(), "the demo holds security tickets amara may not see"
     expect(page.locator("h1")).to_have_text(f"Tickets ({total} in all)")
     rows = table.locator("tbody tr")
     expect(rows).to_have_count(len(expected))

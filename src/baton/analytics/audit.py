@@ -12,6 +12,7 @@ import polars as pl
 from baton.analytics.cases import Summary, path_texts
 from baton.analytics.frame import Capability, EventLog
 from baton.analytics.report import Report
+from baton.analytics.spreadsheet import neutralise_formulas
 
 _c = pl.col
 HOUR = 3600.0
@@ -112,14 +113,19 @@ def _iso(value: object) -> str | None:
 
 
 def write_csv(table: pl.DataFrame, path: Path) -> None:
-    table.write_csv(path, datetime_format="%Y-%m-%dT%H:%M:%SZ")
+    """Text that a spreadsheet would run as a formula is written as text (see
+    :mod:`baton.analytics.spreadsheet`)."""
+    neutralise_formulas(table).write_csv(path, datetime_format="%Y-%m-%dT%H:%M:%SZ")
 
 
 def write_xlsx(table: pl.DataFrame, path: Path) -> None:
     """An XLSX sheet with a header row, frozen and filterable (sortable) columns;
-    times in UTC (Excel keeps no time zone)."""
+    times in UTC (Excel keeps no time zone). Every text is a string cell, never a
+    formula: text that could start one is neutralised as in CSV, and characters
+    XML cannot hold (control characters) are written as U+FFFD."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -136,13 +142,21 @@ def write_xlsx(table: pl.DataFrame, path: Path) -> None:
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
-    naive = table.with_columns(
+    naive = neutralise_formulas(table).with_columns(
         [
             _c(name).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
             for name, dtype in table.schema.items()
             if isinstance(dtype, pl.Datetime)
         ]
     )
+
+    def text_cell(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+        cell.data_type = "s"  # openpyxl would take a text starting with "=" for a formula
+        return cell
+
     for row in naive.iter_rows():
-        sheet.append(list(row))
+        sheet.append([text_cell(value) for value in row])
     workbook.save(path)

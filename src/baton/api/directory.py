@@ -7,11 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from baton.api.deps import BatonDep, CurrentAgent
+from baton.api.callers import CurrentCaller
+from baton.api.deps import BatonDep
+from baton.api.params import AgentName, CustomerId, Offset, RoleName
 from baton.api.schemas import AgentPublic, CustomerCreate, CustomerPublic, CustomerUpdate, Page, RolePublic
 from baton.app import Baton
 from baton.core.errors import NotFound
 from baton.core.playbook import Role
+from baton.core.policy import Caller
 from baton.services.customers import add_customer
 from baton.services.unit_of_work import read_only
 
@@ -21,9 +24,9 @@ router = APIRouter()
 @router.get("/customers", response_model=Page[CustomerPublic], tags=["customers"])
 def list_customers(
     baton: BatonDep,
-    _agent: CurrentAgent,
+    _caller: CurrentCaller,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[CustomerPublic]:
     with read_only(baton.engine) as uow:
         items = [CustomerPublic.of(c) for c in uow.customers.page(limit, offset)]
@@ -31,7 +34,7 @@ def list_customers(
 
 
 @router.post("/customers", status_code=201, response_model=CustomerPublic, tags=["customers"])
-def create_customer(body: CustomerCreate, baton: BatonDep, _agent: CurrentAgent) -> JSONResponse:
+def create_customer(body: CustomerCreate, baton: BatonDep, _caller: CurrentCaller) -> JSONResponse:
     customer = add_customer(baton.engine, baton.playbook, body.name, body.tier, baton.clock.now())
     return JSONResponse(
         CustomerPublic.of(customer).model_dump(mode="json"),
@@ -41,15 +44,17 @@ def create_customer(body: CustomerCreate, baton: BatonDep, _agent: CurrentAgent)
 
 
 @router.patch("/customers/{customer_id}", response_model=CustomerPublic, tags=["customers"])
-def update_customer(customer_id: int, body: CustomerUpdate, baton: BatonDep, agent: CurrentAgent) -> CustomerPublic:
+def update_customer(
+    customer_id: CustomerId, body: CustomerUpdate, baton: BatonDep, caller: CurrentCaller
+) -> CustomerPublic:
     """Change the customer's tier; their open tickets follow and their SLA clocks re-target."""
-    baton.tickets.change_customer_tier(agent, customer_id, body.tier, body.reason)
+    baton.tickets.change_customer_tier(caller, customer_id, body.tier, body.reason)
     with read_only(baton.engine) as uow:
         return CustomerPublic.of(uow.customers.get(customer_id))
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerPublic, tags=["customers"])
-def get_customer(customer_id: int, baton: BatonDep, _agent: CurrentAgent) -> CustomerPublic:
+def get_customer(customer_id: CustomerId, baton: BatonDep, _caller: CurrentCaller) -> CustomerPublic:
     with read_only(baton.engine) as uow:
         return CustomerPublic.of(uow.customers.get(customer_id))
 
@@ -68,19 +73,19 @@ def _role(baton: Baton, role: Role) -> RolePublic:
 
 
 @router.get("/roles", response_model=list[RolePublic], tags=["directory"])
-def list_roles(baton: BatonDep, _agent: CurrentAgent) -> list[RolePublic]:
+def list_roles(baton: BatonDep, _caller: CurrentCaller) -> list[RolePublic]:
     return [_role(baton, r) for r in baton.playbook.roles.values()]
 
 
 @router.get("/roles/{name}", response_model=RolePublic, tags=["directory"])
-def get_role(name: str, baton: BatonDep, _agent: CurrentAgent) -> RolePublic:
+def get_role(name: RoleName, baton: BatonDep, _caller: CurrentCaller) -> RolePublic:
     role = baton.playbook.roles.get(name)
     if role is None:
         raise NotFound(f"unknown role {name!r}")
     return _role(baton, role)
 
 
-def _agents(baton: Baton) -> list[AgentPublic]:
+def _agents(baton: Baton, caller: Caller) -> list[AgentPublic]:
     with read_only(baton.engine) as uow:
         counts = uow.tickets.open_counts()
         load = uow.tickets.open_load()
@@ -88,7 +93,7 @@ def _agents(baton: Baton) -> list[AgentPublic]:
         AgentPublic(
             name=a.name,
             display_name=a.display_name,
-            email=a.email,
+            email=a.email if caller.is_lead or caller.name == a.name else None,
             roles=list(baton.playbook.roles_of_agent.get(a.name, ())),
             open_tickets=counts.get(a.name, 0),
             load=round(load.get(a.name, 0.0), 2),
@@ -99,20 +104,20 @@ def _agents(baton: Baton) -> list[AgentPublic]:
 
 
 @router.get("/agents", response_model=list[AgentPublic], tags=["directory"])
-def list_agents(baton: BatonDep, _agent: CurrentAgent) -> list[AgentPublic]:
-    return _agents(baton)
+def list_agents(baton: BatonDep, caller: CurrentCaller) -> list[AgentPublic]:
+    return _agents(baton, caller)
 
 
 @router.get("/agents/{name}", response_model=AgentPublic, tags=["directory"])
-def get_agent(name: str, baton: BatonDep, _agent: CurrentAgent) -> AgentPublic:
-    for agent in _agents(baton):
+def get_agent(name: AgentName, baton: BatonDep, caller: CurrentCaller) -> AgentPublic:
+    for agent in _agents(baton, caller):
         if agent.name == name:
             return agent
     raise NotFound(f"unknown agent {name!r}")
 
 
 @router.get("/playbook", tags=["playbook"])
-def get_playbook(baton: BatonDep, _agent: CurrentAgent) -> dict[str, Any]:
+def get_playbook(baton: BatonDep, _caller: CurrentCaller) -> dict[str, Any]:
     pb = baton.playbook
     return {
         "name": pb.name,

@@ -11,8 +11,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from baton.api.deps import BatonDep, CurrentAgent
+from baton.api.callers import CurrentCaller
+from baton.api.deps import BatonDep
+from baton.api.params import ArticleId, Offset
 from baton.api.schemas import Body, Page
+from baton.api.text import MultiLine, OneLine
 from baton.services import knowledge
 from baton.store.repositories.knowledge import Article
 
@@ -44,10 +47,15 @@ class ArticlePublic(BaseModel):
 
 
 class ArticleUpdate(Body):
-    title: str | None = None
-    problem: str | None = None
-    cause: str | None = None
-    steps: list[str] | None = None
+    title: Annotated[OneLine, Field(max_length=knowledge.TITLE_MAX)] | None = None
+    problem: Annotated[MultiLine, Field(max_length=knowledge.TEXT_MAX)] | None = None
+    cause: Annotated[MultiLine, Field(max_length=knowledge.TEXT_MAX)] | None = None
+    steps: (
+        Annotated[
+            list[Annotated[MultiLine, Field(max_length=knowledge.STEP_MAX)]], Field(max_length=knowledge.STEPS_MAX)
+        ]
+        | None
+    ) = None
     expected_version: int = Field(description="The article version you read; refused with 409 if it moved on.")
 
 
@@ -60,41 +68,45 @@ class ArticleAction(Body):
 @router.get("", response_model=Page[ArticlePublic])
 def list_articles(
     baton: BatonDep,
-    _agent: CurrentAgent,
+    _caller: CurrentCaller,
     status: Literal["draft", "published", "discarded"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[ArticlePublic]:
     found = knowledge.list_articles(baton.engine, status, limit=limit, offset=offset)
     return Page[ArticlePublic](items=[ArticlePublic.of(a) for a in found], limit=limit, offset=offset)
 
 
 @router.get("/{article_id}", response_model=ArticlePublic)
-def get_article(article_id: int, baton: BatonDep, _agent: CurrentAgent) -> ArticlePublic:
+def get_article(article_id: ArticleId, baton: BatonDep, _caller: CurrentCaller) -> ArticlePublic:
     return ArticlePublic.of(knowledge.get_article(baton.engine, article_id))
 
 
 @router.patch("/{article_id}", response_model=ArticlePublic)
-def edit_article(article_id: int, body: ArticleUpdate, baton: BatonDep, agent: CurrentAgent) -> ArticlePublic:
+def edit_article(article_id: ArticleId, body: ArticleUpdate, baton: BatonDep, caller: CurrentCaller) -> ArticlePublic:
     changes = body.model_dump(exclude_unset=True, exclude={"expected_version"})
     changes = {name: value for name, value in changes.items() if value is not None}
     edited = knowledge.edit_article(
-        baton.engine, baton.playbook, agent, article_id, changes, body.expected_version, baton.clock.now()
+        baton.engine, baton.playbook, caller.name, article_id, changes, body.expected_version, baton.clock.now()
     )
     return ArticlePublic.of(edited)
 
 
 @router.post("/{article_id}/publish", response_model=ArticlePublic)
-def publish(article_id: int, baton: BatonDep, agent: CurrentAgent, body: ArticleAction | None = None) -> ArticlePublic:
+def publish(
+    article_id: ArticleId, baton: BatonDep, caller: CurrentCaller, body: ArticleAction | None = None
+) -> ArticlePublic:
     version = body.expected_version if body is not None else None
     return ArticlePublic.of(
-        knowledge.publish(baton.engine, baton.playbook, agent, article_id, baton.clock.now(), version)
+        knowledge.publish(baton.engine, baton.playbook, caller.name, article_id, baton.clock.now(), version)
     )
 
 
 @router.post("/{article_id}/discard", response_model=ArticlePublic)
-def discard(article_id: int, baton: BatonDep, agent: CurrentAgent, body: ArticleAction | None = None) -> ArticlePublic:
+def discard(
+    article_id: ArticleId, baton: BatonDep, caller: CurrentCaller, body: ArticleAction | None = None
+) -> ArticlePublic:
     version = body.expected_version if body is not None else None
     return ArticlePublic.of(
-        knowledge.discard(baton.engine, baton.playbook, agent, article_id, baton.clock.now(), version)
+        knowledge.discard(baton.engine, baton.playbook, caller.name, article_id, baton.clock.now(), version)
     )

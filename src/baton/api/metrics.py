@@ -11,11 +11,14 @@ from fastapi import APIRouter, Query
 from baton.analytics.metrics import DEFINITIONS
 from baton.analytics.report import Dimension, Granularity, compute
 from baton.analytics.results import Period
-from baton.api.deps import BatonDep, CurrentAgent
+from baton.api.callers import CurrentCaller
+from baton.api.deps import BatonDep
+from baton.api.text import Label, Name
 from baton.core.errors import FieldError, InvalidCommand
 from baton.integrations.importers.baton_history import SOURCE
 from baton.integrations.importers.sources import load_source
 from baton.integrations.importers.stored import list_histories
+from baton.services.visibility import visible_cases
 
 router = APIRouter(tags=["metrics"])
 
@@ -29,16 +32,18 @@ def _utc(value: datetime | None) -> datetime | None:
 @router.get("/metrics")
 def get_metrics(
     baton: BatonDep,
-    _agent: CurrentAgent,
+    caller: CurrentCaller,
     source: Annotated[
-        str, Query(description="'baton', or the name of a history imported with `baton import`.")
+        Name, Query(description="'baton', or the name of a history imported with `baton import`.")
     ] = SOURCE,
     start: Annotated[datetime | None, Query(description="Period start (UTC unless an offset is given).")] = None,
     end: Annotated[datetime | None, Query(description="Period end, exclusive.")] = None,
     granularity: Annotated[Granularity | None, Query(description="Also slice by day, week or month.")] = None,
     by: Annotated[Dimension | None, Query(description="Also slice by this dimension.")] = None,
-    metric: Annotated[list[str] | None, Query(description="Only these metrics (repeat the parameter).")] = None,
-    calendar: Annotated[str | None, Query(description="A playbook calendar for business times.")] = None,
+    metric: Annotated[
+        list[Label] | None, Query(max_length=50, description="Only these metrics (repeat the parameter).")
+    ] = None,
+    calendar: Annotated[Label | None, Query(description="A playbook calendar for business times.")] = None,
 ) -> dict[str, Any]:
     """Every metric over the cases first resolved in the period (all time by default)."""
     try:
@@ -57,17 +62,24 @@ def get_metrics(
             raise InvalidCommand(f"unknown calendar {calendar!r}", (FieldError("calendar", f"known: {known}"),))
     log = load_source(baton.engine, baton.playbook, source, period)
     report = compute(log, period, by, granularity, chosen, tuple(metric) if metric else None)
-    return report.to_dict()
+    answer = report.to_dict()
+    # the drill-downs (a metric's cases) list only the tickets the caller may see
+    listed = [m for m in answer["metrics"] if m.get("cases")]
+    cases = {(c, None) for m in listed for c in m["cases"]}
+    seen = visible_cases(baton.engine, baton.playbook, caller, cases, baton_ids=source == SOURCE)
+    for m in listed:
+        m["cases"] = [c for c in m["cases"] if c in seen]
+    return answer
 
 
 @router.get("/metrics/definitions")
-def get_definitions(_agent: CurrentAgent) -> dict[str, str]:
+def get_definitions(_caller: CurrentCaller) -> dict[str, str]:
     """The one-line definition of every metric."""
     return dict(DEFINITIONS)
 
 
 @router.get("/metrics/sources")
-def get_sources(baton: BatonDep, _agent: CurrentAgent) -> list[dict[str, Any]]:
+def get_sources(baton: BatonDep, _caller: CurrentCaller) -> list[dict[str, Any]]:
     """Histories metrics can be asked of: Baton's own and every imported one."""
     imported = [
         {

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from baton.api.deps import BatonDep, CurrentAgent
+from baton.api.callers import CurrentCaller
+from baton.api.deps import BatonDep
+from baton.api.params import NotificationId
 from baton.api.schemas import NotificationPage, NotificationPublic
 from baton.services.outbox import mark_notification, notifications_for
 
@@ -19,7 +21,7 @@ router = APIRouter(tags=["notifications"])
 @router.get("/me/notifications", response_model=NotificationPage)
 def my_notifications(
     baton: BatonDep,
-    agent: CurrentAgent,
+    caller: CurrentCaller,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[
         int | None, Query(ge=1, le=2**62, description="Page on: the next_before of the last page.")
@@ -28,18 +30,18 @@ def my_notifications(
 ) -> NotificationPage:
     """The calling agent's notifications not dismissed, newest first. Those asking for
     action on a ticket that is resolved by now are left out."""
-    found = notifications_for(baton.reads, agent, limit + 1, before, unread)
+    found = notifications_for(baton.reads, caller.name, limit + 1, before, unread)
     items = [NotificationPublic.of(n) for n in found[:limit]]
     return NotificationPage(items=items, next_before=items[-1].id if len(found) > limit else None)
 
 
 @router.post("/me/notifications/{notification_id}/{state}", status_code=204)
 def mark(
-    notification_id: Annotated[int, Path(ge=1, le=2**62)],
+    notification_id: NotificationId,
     state: Literal["read", "dismissed"],
     baton: BatonDep,
-    agent: CurrentAgent,
+    caller: CurrentCaller,
 ) -> Response:
     """Mark one of the calling agent's notifications read, or dismiss it (gone from the list)."""
-    mark_notification(baton.units, agent, notification_id, state, baton.clock.now())
+    mark_notification(baton.units, caller.name, notification_id, state, baton.clock.now())
     return Response(status_code=204)

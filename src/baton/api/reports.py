@@ -3,15 +3,19 @@ data ``baton report weekly`` writes beside its HTML file."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from baton.api.deps import BatonDep, CurrentAgent
+from baton.api.callers import CurrentCaller
+from baton.api.deps import BatonDep
+from baton.api.text import Label, Name
 from baton.core.errors import FieldError, InvalidCommand, NotFound
 from baton.integrations.importers.baton_history import SOURCE
 from baton.reports.weekly import EmptyHistory, weekly_report
 from baton.reports.weeks import IsoWeek, WeekError
+from baton.services.visibility import visible_cases
 
 router = APIRouter(tags=["reports"])
 
@@ -19,15 +23,16 @@ router = APIRouter(tags=["reports"])
 @router.get("/reports/weekly")
 def get_weekly_report(
     baton: BatonDep,
-    _agent: CurrentAgent,
+    caller: CurrentCaller,
     week: Annotated[
-        str | None, Query(description="ISO week, e.g. 2026-W46 (Monday to Sunday, UTC); the last full week by default.")
+        Label | None,
+        Query(description="ISO week, e.g. 2026-W46 (Monday to Sunday, UTC); the last full week by default."),
     ] = None,
     source: Annotated[
-        str, Query(description="'baton', or the name of a history imported with `baton import`.")
+        Name, Query(description="'baton', or the name of a history imported with `baton import`.")
     ] = SOURCE,
     calendar: Annotated[
-        str | None, Query(description="A playbook calendar: support hours in business time on it.")
+        Label | None, Query(description="A playbook calendar: support hours in business time on it.")
     ] = None,
 ) -> dict[str, Any]:
     """The week's escalation rate and its 12-week trend, the top five categories and the support hours they
@@ -47,4 +52,8 @@ def get_weekly_report(
         report = weekly_report(baton.engine, baton.playbook, source, chosen, now, chosen_calendar)
     except EmptyHistory as exc:
         raise NotFound(str(exc)) from None
-    return report.to_dict()
+    cases = [(c.case, c.category) for c in report.ping_pong_cases]
+    seen = visible_cases(baton.engine, baton.playbook, caller, cases, baton_ids=source == SOURCE)
+    return dataclasses.replace(
+        report, ping_pong_cases=tuple(c for c in report.ping_pong_cases if c.case in seen)
+    ).to_dict()

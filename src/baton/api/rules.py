@@ -8,7 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from baton.api.deps import BatonDep, CurrentAgent
+from baton.api.callers import CurrentCaller
+from baton.api.deps import BatonDep
+from baton.api.text import MultiLine
 from baton.core.errors import FieldError, InvalidCommand
 from baton.playbook import PlaybookError, parse_playbook
 from baton.services.agreement import agreement
@@ -19,13 +21,13 @@ router = APIRouter(tags=["playbook"])
 
 class BacktestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    playbook: str = Field(description="The candidate playbook, as YAML text.", max_length=512_000)
+    playbook: MultiLine = Field(description="The candidate playbook, as YAML text.", max_length=512_000)
     since_days: int = Field(default=90, ge=1, le=3650)
     act: bool = Field(default=False, description="Feed each rule's own actions back into the replay.")
 
 
 @router.post("/playbook/backtest")
-def backtest_playbook(body: BacktestRequest, baton: BatonDep, _agent: CurrentAgent) -> dict[str, Any]:
+def backtest_playbook(body: BacktestRequest, baton: BatonDep, caller: CurrentCaller) -> dict[str, Any]:
     """Replay the recorded history through a candidate playbook's rules, in memory:
     per rule, the tickets it would have fired on, how many were escalated by hand later,
     and the median time it would have saved. Nothing is written."""
@@ -37,7 +39,7 @@ def backtest_playbook(body: BacktestRequest, baton: BatonDep, _agent: CurrentAge
             tuple(FieldError(f"playbook.{i.path}" if i.path else "playbook", i.message) for i in exc.issues),
         ) from None
     since = baton.clock.now() - timedelta(days=body.since_days)
-    tickets, results = run_backtest(baton.engine, candidate, since, body.act)
+    tickets, results = run_backtest(baton.engine, candidate, since, body.act, caller, baton.clock.now())
     return {
         "playbook_version": candidate.version,
         "act": body.act,
@@ -49,7 +51,7 @@ def backtest_playbook(body: BacktestRequest, baton: BatonDep, _agent: CurrentAge
 
 @router.get("/rules/health")
 def rules_health(
-    baton: BatonDep, _agent: CurrentAgent, since_days: Annotated[int, Query(ge=1, le=3650)] = 90
+    baton: BatonDep, _caller: CurrentCaller, since_days: Annotated[int, Query(ge=1, le=3650)] = 90
 ) -> dict[str, Any]:
     """Per rule that ran: firings, escalations it made, bounces of those, and the median
     time to resolve after it fired."""
@@ -60,7 +62,7 @@ def rules_health(
 
 @router.get("/classification/agreement")
 def classification_agreement(
-    baton: BatonDep, _agent: CurrentAgent, since_days: Annotated[int, Query(ge=1, le=3650)] = 90
+    baton: BatonDep, _caller: CurrentCaller, since_days: Annotated[int, Query(ge=1, le=3650)] = 90
 ) -> dict[str, Any]:
     """For resolved tickets classified at opening: how often the suggested category is the
     one they were resolved under, by population (named by the sender, taken from the

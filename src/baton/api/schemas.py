@@ -8,6 +8,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from baton.api.params import MAX_ID
+from baton.api.text import NOTE_FIELDS_MAX, Comment, Key, Label, Line, LongText, Name, NoteText, Reason, Subject
 from baton.core import events as ev
 from baton.core.calendar import Calendar
 from baton.core.notices import NotificationRow
@@ -26,72 +28,73 @@ class Body(BaseModel):
 
 
 class Versioned(Body):
-    expected_version: int | None = Field(
+    expected_version: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
         default=None,
         description="The ticket version you read; the command is refused with 409 if it moved on.",
     )
 
 
 class CustomerCreate(Body):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    tier: Annotated[str, Field(min_length=1, max_length=64)]
+    name: Annotated[Name, Field(min_length=1)]
+    tier: Annotated[Label, Field(min_length=1)]
 
 
 class CustomerUpdate(Body):
-    tier: Annotated[str, Field(min_length=1, max_length=64)]
-    reason: str = ""
+    tier: Annotated[Label, Field(min_length=1)]
+    reason: Reason = ""
 
 
 class TicketCreate(Body):
-    subject: Annotated[str, Field(min_length=1, max_length=250)]
-    body: Annotated[str, Field(min_length=1)]
-    severity: str | None = Field(
+    subject: Annotated[Subject, Field(min_length=1)]
+    body: Annotated[LongText, Field(min_length=1)]
+    severity: Label | None = Field(
         default=None, description="Absent: suggested from the text, else the playbook's intake severity."
     )
-    category: str | None = Field(
+    category: Label | None = Field(
         default=None,
         description="Absent: classified from the text (keyword hints, then the desk's model), else the "
         "playbook's intake category; the classification is recorded on the ticket either way.",
     )
-    channel: str = "web"
-    customer_id: int | None = None
+    channel: Label = "web"
+    customer_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
     customer: CustomerCreate | None = None
-    page_context: dict[str, Annotated[str, Field(max_length=2000)]] = Field(
+    page_context: dict[Key, Line] = Field(
         default_factory=dict,
+        max_length=NOTE_FIELDS_MAX,
         description="Where the customer was when it broke: url, screen, browser, app version...",
     )
-    role: str | None = Field(default=None, description="Role to own it; the intake role if absent.")
-    agent: str | None = Field(default=None, description="Member of the role; least loaded if absent.")
+    role: Name | None = Field(default=None, description="Role to own it; the intake role if absent.")
+    agent: Name | None = Field(default=None, description="Member of the role; least loaded if absent.")
 
 
 class MessageCreate(Body):
-    body: Annotated[str, Field(min_length=1)]
+    body: Annotated[LongText, Field(min_length=1)]
     visibility: Literal["public", "internal"] = "public"
     author_kind: Literal["agent", "customer"] = "agent"
-    author: str | None = Field(default=None, description="The customer contact, for customer messages.")
+    author: Name | None = Field(default=None, description="The customer contact, for customer messages.")
 
 
 class StatusChange(Versioned):
-    status: str
-    reason: str = ""
+    status: Label
+    reason: Reason = ""
 
 
 class SeverityChange(Versioned):
-    severity: str
-    reason: str = ""
+    severity: Label
+    reason: Reason = ""
 
 
 class CategoryChange(Versioned):
-    category: str
-    reason: str = ""
+    category: Label
+    reason: Reason = ""
 
 
 class ResolveRequest(Versioned):
-    resolution: Annotated[str, Field(min_length=1)]
+    resolution: Annotated[LongText, Field(min_length=1)]
 
 
 class ReopenRequest(Versioned):
-    reason: Annotated[str, Field(min_length=1)]
+    reason: Annotated[Reason, Field(min_length=1)]
 
 
 class CloseRequest(Versioned):
@@ -99,33 +102,33 @@ class CloseRequest(Versioned):
 
 
 class AssignmentRequest(Versioned):
-    role: str
-    agent: str | None = None
-    reason: str = ""
+    role: Name
+    agent: Name | None = None
+    reason: Reason = ""
 
 
 class AccountableRequest(Versioned):
-    agent: str
-    reason: str = ""
+    agent: Name
+    reason: Reason = ""
 
 
 class ParticipantCreate(Versioned):
     kind: Literal["consulted", "informed"]
-    role: str | None = None
-    agent: str | None = None
+    role: Name | None = None
+    agent: Name | None = None
 
 
 class EscalationCreate(Versioned):
     kind: EscalationKind
-    target_role: str
-    reason: str
-    note: dict[str, str] = Field(default_factory=dict)
-    target_agent: str | None = None
+    target_role: Name
+    reason: Reason
+    note: dict[Key, NoteText] = Field(default_factory=dict, max_length=NOTE_FIELDS_MAX)
+    target_agent: Name | None = None
 
 
 class BounceRequest(Versioned):
-    missing: Annotated[list[Annotated[str, Field(max_length=500)]], Field(min_length=1)]
-    comment: str = ""
+    missing: Annotated[list[Annotated[Line, Field(max_length=500)]], Field(min_length=1, max_length=NOTE_FIELDS_MAX)]
+    comment: Comment = ""
 
 
 class CustomerPublic(BaseModel):
@@ -336,7 +339,7 @@ class RolePublic(BaseModel):
 class AgentPublic(BaseModel):
     name: str
     display_name: str
-    email: str
+    email: str | None = Field(description="Shown to leads and admins, and to the agent themself; null otherwise.")
     roles: list[str]
     open_tickets: int
     load: float = Field(description="Open tickets weighted by severity (critical 4, high 2, medium 1, low 0.5).")

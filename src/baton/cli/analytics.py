@@ -262,6 +262,8 @@ def metrics_command(
 
 
 def register(app: typer.Typer) -> None:
+    from baton.cli.audit import audit_app  # audit_command as `baton audit FILE`, with verify and anchor
+
     app.command("import")(import_command)
-    app.command("audit")(audit_command)
+    app.add_typer(audit_app, name="audit")
     app.command("metrics")(metrics_command)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,7 @@ import typer
 
 from baton.cli.common import built as _build
 from baton.cli.common import fail as _fail
+from baton.cli.tokens import token_app
 from baton.playbook import PlaybookError, load_playbook
 from baton.settings import Settings
 
@@ -21,7 +21,6 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 playbook_app = typer.Typer(help="Validate and inspect playbooks.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(token_app, name="token")
@@ -92,6 +91,7 @@ def playbook_backtest(
     import json
     from datetime import timedelta
 
+    from baton.cli.access import the_operator
     from baton.services.backtest import run_backtest
 
     try:
@@ -100,7 +100,7 @@ def playbook_backtest(
         raise _fail(str(exc)) from None
     baton = _build()
     start = baton.clock.now() - timedelta(days=_days(since))
-    tickets, results = run_backtest(baton.engine, candidate, start, act)
+    tickets, results = run_backtest(baton.engine, candidate, start, act, the_operator(), baton.clock.now())
     if as_json:
         typer.echo(
             json.dumps(
@@ -139,23 +139,6 @@ def playbook_health(
         typer.echo(
             f"{h.rule:36} {h.firings:>8} {h.escalations:>12} {h.bounced:>8} {hours if hours is not None else '-':>20}"
         )
-
-
-@token_app.command("create")
-def token_create(
-    agent: Annotated[str, typer.Option(help="The agent the token acts as.")],
-    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
-) -> None:
-    """Create an API token for AGENT and print it alone on stdout."""
-    from baton.core.errors import InvalidCommand
-    from baton.services.tokens import create_token
-
-    baton = _build()
-    try:
-        token = create_token(baton.engine, agent, baton.clock.now(), label)
-    except InvalidCommand as exc:
-        raise _fail(exc.detail) from None
-    sys.stdout.write(token + "\n")
 
 
 @app.command()
@@ -202,11 +185,15 @@ def worker(
         int, typer.Option(min=1, max=10_000, help="Tickets per transaction, and outbox rows claimed at once.")
     ] = 100,
     once: Annotated[bool, typer.Option("--once", help="Fire what is due now, then exit.")] = False,
+    anchor_every: Annotated[
+        int, typer.Option(min=0, help="Minutes between audit anchors over every trail (0: none; see baton audit).")
+    ] = 60,
 ) -> None:
-    """Fire due SLA timers (thresholds, breaches, no-progress rules) and deliver the
-    outbox (agents' notifications). Several may run on PostgreSQL."""
+    """Fire due SLA timers (thresholds, breaches, no-progress rules), deliver the
+    outbox (agents' notifications) and anchor the audit trail. Several may run on PostgreSQL."""
     import logging
 
+    from baton.services.trail import Anchoring
     from baton.worker import run, stop_on_signals
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -214,7 +201,11 @@ def worker(
     baton = _build()
     if baton.engine.dialect.name == "sqlite":
         logging.getLogger("baton.worker").info("SQLite: run a single worker")
-    fired = run(baton.tickets, baton.dispatcher, interval=interval, batch=batch, once=once, stop=stop_on_signals())
+    anchoring = Anchoring(baton.units, baton.clock, timedelta(minutes=anchor_every)) if anchor_every else None
+    fired = run(
+        baton.tickets, baton.dispatcher, interval=interval, batch=batch, once=once, stop=stop_on_signals(),
+        anchoring=anchoring,
+    )  # fmt: skip
     typer.echo(f"worker stopped; fired timers on {fired} ticket(s)")
 
 
@@ -282,6 +273,10 @@ _register_reports(app)
 from baton.cli.models import register as _register_models  # noqa: E402
 
 _register_models(app)
+
+from baton.cli.access import guard as _guard  # noqa: E402
+
+_guard(app)  # last: every command above goes through the authorisation policy
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -6,9 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from baton.core.errors import FieldError, InvalidCommand, InvalidTransition, NotPermitted
+from baton.core.errors import FieldError, InvalidCommand, InvalidTransition
 from baton.core.playbook import Playbook
+
+if TYPE_CHECKING:
+    from baton.core.policy import Caller
 from baton.core.ticket import Status, Ticket
 
 SUBJECT_MAX = 250
@@ -31,13 +35,29 @@ class Context:
     """Open tickets per agent, weighted by severity, for routing."""
     system: bool = False
     """Baton itself acts (a trigger rule): no agent's involvement is required."""
+    caller: Caller | None = None
+    """Who asks, as the policy sees them; None: the agent ``actor``, with an agent token."""
 
 
 def check_text(value: str, name: str, limit: int, errors: list[FieldError]) -> None:
+    """Not blank, at most ``limit`` characters, and no control character but tab, newline
+    and carriage return (no other C0, no DEL, no C1) nor lone surrogate: PostgreSQL
+    refuses NUL, and a terminal or a mail header makes the others mean something."""
     if not value.strip():
         errors.append(FieldError(name, "must not be empty"))
     elif len(value) > limit:
         errors.append(FieldError(name, f"is {len(value)} characters; at most {limit}"))
+    elif not value.isprintable():
+        at = next(
+            (
+                i
+                for i, ch in enumerate(value)
+                if ch not in "\t\n\r" and (ch < " " or "\x7f" <= ch <= "\x9f" or "\ud800" <= ch <= "\udfff")
+            ),
+            None,
+        )
+        if at is not None:
+            errors.append(FieldError(name, f"contains the control character U+{ord(value[at]):04X} at position {at}"))
 
 
 def check_known(value: str, name: str, choices: Mapping[str, object], errors: list[FieldError]) -> None:
@@ -52,25 +72,6 @@ def refuse_if(errors: list[FieldError], what: str) -> None:
             f"{what}: " + "; ".join(f"{e.field} {e.reason}" for e in errors),
             tuple(errors),
         )
-
-
-def require_involved(ticket: Ticket, ctx: Context, doing: str) -> None:
-    if ctx.system:
-        return
-    own, pb, actor = ticket.ownership, ctx.playbook, ctx.actor
-    if actor not in pb.agents:
-        raise NotPermitted(f"{actor!r} is not an agent in the playbook")
-    if (
-        actor in (own.accountable_agent, own.responsible_agent)
-        or pb.is_member(actor, own.responsible_role)
-        or pb.has_authority(actor)
-    ):
-        return
-    raise NotPermitted(
-        f"agent {actor!r} cannot {doing} ticket {ticket.id}: only the accountable "
-        f"agent ({own.accountable_agent}), the responsible role "
-        f"({own.responsible_role}) or a lead may"
-    )
 
 
 def require_active(ticket: Ticket, doing: str) -> None:

@@ -44,6 +44,27 @@ class AddMessage:
 
 
 @dataclass(frozen=True)
+class DraftReply:
+    """A public reply written for the accountable agent to send (see ``customer_voice``)."""
+
+    body: str
+
+
+@dataclass(frozen=True)
+class SendDraft:
+    """Send a pending draft to the customer, as written or with ``body`` instead."""
+
+    draft: int
+    body: str | None = None
+
+
+@dataclass(frozen=True)
+class DiscardDraft:
+    draft: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class ChangeStatus:
     status: str
     reason: str = ""
@@ -130,6 +151,9 @@ class Bounce:
 
 TicketCommand = (
     AddMessage
+    | DraftReply
+    | SendDraft
+    | DiscardDraft
     | ChangeStatus
     | ChangeSeverity
     | ChangeCustomerTier

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from baton.core import commands as cmd
 from baton.core import events as ev
-from baton.core.checks import Context, check_known, check_text, refuse_if, require_active, require_involved
+from baton.core.checks import Context, check_known, check_text, refuse_if, require_active
 from baton.core.errors import (
     FieldError,
     IncompleteHandoffNote,
@@ -47,7 +47,6 @@ def escalate(ticket: Ticket, c: cmd.Escalate, ctx: Context) -> list[ev.Event]:
     check_known(c.target_role, "target_role", pb.roles, errors)
     if c.target_agent is not None:
         check_known(c.target_agent, "target_agent", pb.agents, errors)
-    require_involved(ticket, ctx, "escalate")
     require_active(ticket, "escalate")
     note_errors = missing_note_fields(pb, c.kind, c.note)
     if note_errors:

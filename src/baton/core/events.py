@@ -59,6 +59,32 @@ class MessageAdded(Event):
 
 
 @dataclass(frozen=True)
+class ReplyDrafted(Event):
+    """A public reply waiting for the accountable agent, who keeps the customer's voice."""
+
+    draft: int
+    author: str
+    body: str
+    for_agent: str
+    """Who is to send it: the accountable agent when it was written."""
+
+
+@dataclass(frozen=True)
+class DraftSent(Event):
+    """A draft went to the customer (as the message that follows it)."""
+
+    draft: int
+    message: int
+    edited: bool
+
+
+@dataclass(frozen=True)
+class DraftDiscarded(Event):
+    draft: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class StatusChanged(Event):
     previous: str
     status: str

@@ -7,7 +7,7 @@ sees a message once however often it is delivered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -39,6 +39,7 @@ class NoticeKind(StrEnum):
     SUGGESTIONS = "suggestions"
     INFORMED_UPDATE = "informed_update"
     PUBLIC_REPLY = "public_reply"
+    DRAFT_WAITING = "draft_waiting"
 
 
 INFORMED_UPDATES: dict[str, type[ev.Event]] = {
@@ -122,10 +123,12 @@ def outbox_messages(decision: Decision, playbook: Playbook) -> list[OutboxMessag
 Notice = tuple[Consumer, NoticeKind, str, str, dict[str, Any]]
 
 
-def _agents(kind: NoticeKind, agents: Iterable[str], text: str) -> Iterator[Notice]:
+def _agents(
+    kind: NoticeKind, agents: Iterable[str], text: str, payload: Mapping[str, Any] | None = None
+) -> Iterator[Notice]:
     for agent in agents:
         if agent:
-            yield Consumer.NOTIFICATION, kind, agent, text, {}
+            yield Consumer.NOTIFICATION, kind, agent, text, dict(payload or {})
 
 
 def _receivers(playbook: Playbook, role_name: str, routed: str) -> tuple[str, ...]:
@@ -169,6 +172,9 @@ def _notices(step: Step, ticket: Ticket, playbook: Playbook) -> Iterator[Notice]
         case ev.MessageAdded(author_kind="agent", visibility="internal"):
             text = f"internal note by {event.author}"
             yield from _agents(NoticeKind.SPECIALIST_NOTE, [own.accountable_agent], text)
+        case ev.ReplyDrafted():
+            text = f"{event.author} drafted reply {event.draft} for the customer: send, edit or discard it"
+            yield from _agents(NoticeKind.DRAFT_WAITING, [event.for_agent], text, {"draft": event.draft})
         case ev.MessageAdded(author_kind="agent" | "system", visibility="public"):
             text = f"reply {event.number} by {event.author}"
             yield Consumer.CUSTOMER, NoticeKind.PUBLIC_REPLY, str(ticket.customer_id), text, {"message": event.number}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from baton.core import checks, rules, sla
+from baton.core import checks, policy, rules, sla
 from baton.core import commands as cmd
 from baton.core import events as ev
 from baton.core import firing as evaluation
@@ -165,6 +165,8 @@ def handle(ticket: Ticket | None, command: cmd.Command, ctx: Context) -> Decisio
     if isinstance(command, cmd.OpenTicket):
         if ticket is not None:
             raise TypeError("a ticket is opened once")
+        if not ctx.system:
+            policy.require(ctx.caller or policy.caller_for(ctx.playbook, ctx.actor), policy.Action.OPEN_TICKET)
         return _open(command, ctx)
     if isinstance(command, cmd.Replay):
         return _replay(ticket, command, ctx)
@@ -176,6 +178,9 @@ def handle(ticket: Ticket | None, command: cmd.Command, ctx: Context) -> Decisio
             after, new = run.apply(ticket, [], ctx.actor, caused=False)
             return run.decision(ticket, run.follow(after, new))
         case _:
+            if not ctx.system:
+                caller = ctx.caller or policy.caller_for(ctx.playbook, ctx.actor)
+                command = policy.authorise(caller, command, ticket, ctx.playbook)
             run = _Run(ctx)
             after, new = run.apply(ticket, decide(ticket, command, ctx), ctx.actor, caused=True)
             return run.decision(ticket, run.follow(after, new))

@@ -92,6 +92,39 @@ class Category:
     description: str
     routine: bool
     skills: tuple[str, ...] = ()
+    restricted_to: tuple[str, ...] = ()
+    """Roles whose members (with the people involved in the ticket) alone see its
+    tickets; empty: the playbook's visibility applies."""
+
+
+class Visibility(StrEnum):
+    """Which tickets an agent sees."""
+
+    ALL = "all"
+    """Every ticket (a small team where everyone helps everyone)."""
+    INVOLVED_OR_ROLE = "involved_or_role"
+    """Tickets they are involved in, and those of the roles they belong to."""
+
+
+class CustomerVoice(StrEnum):
+    """Who writes to the customer."""
+
+    ACCOUNTABLE_ONLY = "accountable_only"
+    """The accountable agent (and leads); anyone else involved writes a draft they send or edit."""
+    ACCOUNTABLE_OR_RESPONSIBLE = "accountable_or_responsible"
+    """The accountable agent, the responsible agent and leads; others involved write drafts."""
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may do what, beyond the roles: the playbook's ``access`` section."""
+
+    admins: tuple[str, ...] = ()
+    """Agents who configure Baton: customers' plans, backtests, imports, tokens."""
+    integrations: tuple[str, ...] = ()
+    """Names of the systems that hold integration tokens (e-mail gateway, widget, importers)."""
+    visibility: Visibility = Visibility.ALL
+    customer_voice: CustomerVoice = CustomerVoice.ACCOUNTABLE_OR_RESPONSIBLE
 
 
 @dataclass(frozen=True)
@@ -158,6 +191,7 @@ class Playbook:
     """Customer-update templates by name."""
     informed_on: tuple[str, ...] = ("escalated", "resolved", "sla_breached")
     """The updates a ticket's informed roles hear about (see :data:`baton.core.notices.INFORMED_UPDATES`)."""
+    access: Access = field(default_factory=Access)
     roles_of_agent: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -200,6 +234,10 @@ class Playbook:
     def skills_of(self, agent: str) -> frozenset[str]:
         own = self.agents[agent].skills if agent in self.agents else ()
         return frozenset(own).union(*(self.roles[r].skills for r in self.roles_of_agent.get(agent, ())))
+
+    @property
+    def integrations(self) -> tuple[str, ...]:
+        return self.access.integrations
 
     def has_authority(self, agent: str) -> bool:
         return any(self.roles[r].authority for r in self.roles_of_agent.get(agent, ()))

@@ -61,6 +61,17 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """A public reply waiting for the accountable agent to send, edit or discard."""
+
+    number: int
+    author: str
+    body: str
+    for_agent: str
+    written_at: datetime
+
+
+@dataclass(frozen=True)
 class Ticket:
     id: int
     version: int
@@ -91,6 +102,10 @@ class Ticket:
     """The last time someone moved the ticket on: a reply, a status change, an escalation."""
     fired: tuple[str, ...] = ()
     """``rule:occurrence`` for every rule firing, so none fires twice on one occurrence."""
+    drafts: tuple[Draft, ...] = ()
+    """Pending drafts of public replies (sent and discarded ones leave)."""
+    draft_count: int = 0
+    """Drafts written so far: the next one's number is one more."""
     playbook_version: str = ""
     """The playbook version the ticket was opened under: its SLA policies and rules keep
     governing it when a new version is installed (see :meth:`Playbook.governing`)."""
@@ -101,6 +116,9 @@ class Ticket:
 
     def clock(self, target: str) -> sla.SlaClock | None:
         return next((c for c in self.clocks if c.target == target), None)
+
+    def draft(self, number: int) -> Draft | None:
+        return next((d for d in self.drafts if d.number == number), None)
 
     def escalation(self, number: int) -> Escalation | None:
         for escalation in self.escalations:
@@ -182,6 +200,11 @@ def _evolve(ticket: Ticket, event: ev.Event, actor: str, at: datetime) -> Ticket
             return replace(ticket, message_count=number, last_customer_message=body, sentiments=sentiments)
         case ev.MessageAdded(number=number):
             return replace(ticket, message_count=number)
+        case ev.ReplyDrafted(draft=number, author=author, body=body, for_agent=for_agent):
+            draft = Draft(number, author, body, for_agent, at)
+            return replace(ticket, drafts=(*ticket.drafts, draft), draft_count=number)
+        case ev.DraftSent(draft=number) | ev.DraftDiscarded(draft=number):
+            return replace(ticket, drafts=tuple(d for d in ticket.drafts if d.number != number))
         case ev.CategoryChanged(category=category):
             return replace(ticket, category=category)
         case ev.RuleFired(rule=rule, occurrence=occurrence):

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from baton.core import commands as cmd
 from baton.core.errors import DomainError
 from baton.core.playbook import EscalationKind, Playbook
+from baton.core.policy import AccessRole, Caller, TokenScope
 from baton.core.ticket import Ticket
 from baton.demo.scenarios import CONTACTS, CUSTOMERS, SCENARIOS, Scenario
 from baton.services.clock import FixedClock
@@ -33,8 +34,8 @@ from baton.store.unit_of_work import readers_of, units_of
 OPENS, CLOSES = time(8, 0), time(18, 0)
 REVIEW = time(16, 30)
 """When the support lead reviews the day's knowledge drafts."""
-INTAKE = "intake"
-"""The actor recorded for tickets that arrive from a channel rather than an agent."""
+INTAKE = Caller("intake", frozenset({AccessRole.INTEGRATION}), TokenScope.INTEGRATION)
+"""The channel tickets and customers' messages arrive by: an integration, not an agent."""
 
 T = TypeVar("T")
 Action = Callable[[], Ticket]
@@ -186,7 +187,7 @@ def ticket_story(sim: Simulation, s: Scenario, customer: tuple[str, str], contac
     tid = opened.id
     frontline = opened.ownership.accountable_agent
 
-    def do(actor: str, command: cmd.TicketCommand) -> Action:
+    def do(actor: str | Caller, command: cmd.TicketCommand) -> Action:
         """The step; if the ticket has moved on (a rule got there first), the story
         goes on from the ticket as it is."""
 
@@ -436,7 +437,7 @@ def simulate(
             playbook,
             clock,
             classifier,
-            suggester(SimilarTickets(engine), ArticleIndex(engine)),
+            suggester(SimilarTickets(engine), ArticleIndex(engine), playbook),
             PlaybookVersions(playbook, readers_of(engine)),
         ),
         playbook=playbook,

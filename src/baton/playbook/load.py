@@ -137,11 +137,32 @@ def _references(data: Mapping[str, Any]) -> list[PlaybookIssue]:
                         f"unknown note field {name!r}; define it under handoff_notes.fields",
                     )
                 )
+    issues += _access_references(data, agents, roles)
     seen: set[str] = set()
     for i, channel in _strings(data.get("channels")):
         if channel in seen:
             issues.append(PlaybookIssue(f"channels[{i}]", f"duplicate channel {channel!r}"))
         seen.add(channel)
+    return issues
+
+
+def _access_references(data: Mapping[str, Any], agents: set[Any], roles: set[Any]) -> list[PlaybookIssue]:
+    """Admins are agents, integrations are not, restricted categories name roles."""
+    issues: list[PlaybookIssue] = []
+    access = data.get("access")
+    if isinstance(access, Mapping):
+        for j, admin in _strings(access.get("admins")):
+            if admin not in agents:
+                issues.append(PlaybookIssue(f"access.admins[{j}]", f"unknown agent {admin!r}"))
+        for j, name in _strings(access.get("integrations")):
+            if name in agents:
+                issues.append(
+                    PlaybookIssue(f"access.integrations[{j}]", f"{name!r} is an agent; name the system otherwise")
+                )
+    for i, category in _items(data, "categories"):
+        for j, role in _strings(category.get("restricted_to")):
+            if role not in roles:
+                issues.append(PlaybookIssue(f"categories[{i}].restricted_to[{j}]", f"unknown role {role!r}"))
     return issues
 
 
@@ -283,7 +304,10 @@ def _to_core(
         },
         customer_tiers={c.name: core.CustomerTier(c.name, c.description) for c in spec.customer_tiers},
         severities={s.name: core.Severity(s.name, rank, s.definition) for rank, s in enumerate(spec.severities)},
-        categories={c.name: core.Category(c.name, c.description, c.routine, tuple(c.skills)) for c in spec.categories},
+        categories={
+            c.name: core.Category(c.name, c.description, c.routine, tuple(c.skills), tuple(c.restricted_to))
+            for c in spec.categories
+        },
         channels=tuple(spec.channels),
         note_fields={f.name: core.NoteField(f.name, f.label, f.description) for f in spec.handoff_notes.fields},
         required_note_fields={
@@ -294,6 +318,12 @@ def _to_core(
         intake_category=spec.intake_category,
         intake_severity=spec.intake_severity,
         informed_on=tuple(dict.fromkeys(spec.informed_on)),
+        access=core.Access(
+            admins=tuple(spec.access.admins),
+            integrations=tuple(spec.access.integrations),
+            visibility=core.Visibility(spec.access.visibility),
+            customer_voice=core.CustomerVoice(spec.access.customer_voice),
+        ),
         calendars=calendars,
         sla_policies=policies,
     )

@@ -67,6 +67,10 @@ class CategorySpec(Strict):
     description: Text
     routine: bool = False
     skills: list[Name] = Field(default_factory=list, description="Skills routing looks for.")
+    restricted_to: list[Name] = Field(
+        default_factory=list,
+        description="Roles whose members alone (with the people involved in the ticket) see its tickets.",
+    )
 
 
 class NoteFieldSpec(Strict):
@@ -125,6 +129,22 @@ class SlaSpec(Strict):
     policies: list[SlaPolicySpec] = Field(min_length=1)
 
 
+class AccessSpec(Strict):
+    admins: list[Name] = Field(default_factory=list, description="Agents who configure Baton.")
+    integrations: list[Name] = Field(
+        default_factory=list, description="Systems holding integration tokens (e-mail gateway, widget, importers)."
+    )
+    visibility: Literal["all", "involved_or_role"] = Field(
+        default="all",
+        description="all: every agent sees every ticket; involved_or_role: the tickets they are involved in "
+        "and those of their roles (leads and admins see all).",
+    )
+    customer_voice: Literal["accountable_only", "accountable_or_responsible"] = Field(
+        default="accountable_or_responsible",
+        description="Who writes to the customer; anyone else involved writes a draft the accountable agent sends.",
+    )
+
+
 class PlaybookSpec(Strict):
     name: Text
     version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -151,3 +171,4 @@ class PlaybookSpec(Strict):
         description="The updates a ticket's informed roles are notified of.",
     )
     rules: list[Any] | None = Field(default=None, description="Trigger rules; checked by baton.playbook.rules.")
+    access: AccessSpec = Field(default_factory=AccessSpec, description="Who may do what beyond the roles.")

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from baton.core import events as ev
+from baton.core.checks import check_text
 from baton.core.errors import (
     ConcurrencyConflict,
     FieldError,
@@ -39,6 +40,7 @@ REQUIRED_TO_PUBLISH = ("problem", "cause", "steps")
 TITLE_MAX = 250
 TEXT_MAX = 20_000
 STEPS_MAX = 30
+STEP_MAX = 2_000
 
 
 def _drafted_values(draft: Draft) -> dict[str, Any]:
@@ -137,8 +139,10 @@ def _cleaned(changes: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldErro
                 continue
             values[name] = value.strip()
             limit = TITLE_MAX if name == "title" else TEXT_MAX
-            if len(values[name]) > limit:
-                errors.append(FieldError(name, f"is {len(values[name])} characters; at most {limit}"))
+            if values[name]:  # emptied: refused below where the part is required
+                check_text(values[name], name, limit, errors)
+            if name == "title" and any(ch in values[name] for ch in "\t\n\r"):
+                errors.append(FieldError(name, "must be one line"))
     if "steps" in changes:
         steps = changes["steps"]
         if not isinstance(steps, list | tuple) or not all(isinstance(s, str) for s in steps):
@@ -147,6 +151,8 @@ def _cleaned(changes: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldErro
             values["steps"] = [s.strip() for s in steps if s.strip()]
             if len(values["steps"]) > STEPS_MAX:
                 errors.append(FieldError("steps", f"has {len(values['steps'])} steps; at most {STEPS_MAX}"))
+            for i, step in enumerate(values["steps"][:STEPS_MAX]):
+                check_text(step, f"steps.{i}", STEP_MAX, errors)
     return values, errors
 
 

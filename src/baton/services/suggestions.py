@@ -17,10 +17,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from baton.core.pipeline import Found, SuggesterPort
+from baton.core.playbook import Playbook
+from baton.core.policy import Caller
 from baton.core.ticket import Ticket
 from baton.services.classification import Classifier
 from baton.services.knowledge import ArticleIndex
 from baton.services.unit_of_work import read_only
+from baton.services.visibility import visible_cases
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -114,11 +117,20 @@ def ticket_suggestions(
     }
 
 
-def pushed(similar: SimilarTickets, published: ArticleIndex, ticket: Ticket, now: datetime, k: int) -> Found:
+def pushed(
+    similar: SimilarTickets,
+    published: ArticleIndex,
+    ticket: Ticket,
+    now: datetime,
+    k: int,
+    restricted: frozenset[str] = frozenset(),
+) -> Found:
     """What a `suggest` rule pushes to the ticket's owner: the k most similar resolved
     tickets with a short resolution and the k closest published articles, or a note
-    saying why there is nothing."""
+    saying why there is nothing. Tickets of a ``restricted`` category other than the
+    ticket's own are never pushed (the owner may not see them)."""
     matches, note = similar_to(similar, ticket, now, k)
+    matches = [m for m in matches if m.category not in restricted or m.category == ticket.category]
     tickets: list[dict[str, str | int | float]] = [
         {
             "ticket_id": int(m.ticket_id),
@@ -143,10 +155,22 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def suggester(similar: SimilarTickets, articles: ArticleIndex) -> SuggesterPort:
+def suggester(similar: SimilarTickets, articles: ArticleIndex, playbook: Playbook) -> SuggesterPort:
     """The port through which `suggest` rules reach this desk's tickets and articles."""
+    restricted = frozenset(name for name, c in playbook.categories.items() if c.restricted_to)
 
     def push(ticket: Ticket, now: datetime, k: int) -> Found:
-        return pushed(similar, articles, ticket, now, k)
+        return pushed(similar, articles, ticket, now, k, restricted)
 
     return push
+
+
+def visible_suggestions(engine: Engine, playbook: Playbook, caller: Caller, found: dict[str, Any]) -> dict[str, Any]:
+    """``found`` without the similar tickets ``caller`` may not see (a ticket of an
+    imported history, not Baton's, by its category alone)."""
+    similar = found["similar"]
+    ours = [(m["ticket_id"], m["category"]) for m in similar if isinstance(m["ticket_id"], int)]
+    theirs = [(m["ticket_id"], m["category"]) for m in similar if not isinstance(m["ticket_id"], int)]
+    seen = visible_cases(engine, playbook, caller, ours, baton_ids=True)
+    seen |= visible_cases(engine, playbook, caller, theirs, baton_ids=False)
+    return found | {"similar": [m for m in similar if m["ticket_id"] in seen]}

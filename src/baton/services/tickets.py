@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING
 
 from baton.core import commands as cmd
 from baton.core import events as ev
+from baton.core.audit import ConfigAction
 from baton.core.errors import ConcurrencyConflict, FieldError, InvalidCommand
 from baton.core.notices import outbox_messages
 from baton.core.pipeline import SYSTEM, Context, Decision, SuggesterPort, handle
 from baton.core.playbook import Playbook
+from baton.core.policy import Action, Caller, TokenScope, caller_for, require
 from baton.core.ticket import Ticket
 from baton.services import sentiment
 from baton.services.clock import Clock
@@ -107,15 +109,27 @@ class TicketService:
         self.classifier = classifier
         self.suggester = suggester
 
-    def _context(self, uow: UnitOfWork, actor: str, now: datetime, ticket: Ticket | None = None) -> Context:
-        """The context to handle a command in: the playbook governing ``ticket`` (the current
-        one for a new ticket), the agents' load, the customer's name, the suggester."""
+    def caller(self, who: Caller | str) -> Caller:
+        """``who`` as the policy sees them: a name is the agent (or, for a name under
+        ``access.integrations``, the integration) holding a full token."""
+        if isinstance(who, Caller):
+            return who
+        scope = TokenScope.INTEGRATION if who in self.playbook.integrations else TokenScope.AGENT
+        return caller_for(self.playbook, who, scope)
+
+    def _context(
+        self, uow: UnitOfWork, who: Caller | str, now: datetime, ticket: Ticket | None = None, system: bool = False
+    ) -> Context:
+        """The context to handle a command in: the caller, the playbook governing ``ticket``
+        (the current one for a new ticket), the agents' load, the customer's name, the suggester."""
 
         def customer_name(customer_id: int) -> str:
             return uow.customers.get(customer_id).name
 
         playbook = self.playbook if ticket is None else self.versions.governing(ticket.playbook_version)
-        ctx = Context(playbook, actor, now, Load(uow), customer_name=customer_name)
+        caller = None if who == SYSTEM else self.caller(who)
+        actor = who if isinstance(who, str) else who.name
+        ctx = Context(playbook, actor, now, Load(uow), system=system, caller=caller, customer_name=customer_name)
         return ctx if self.suggester is None else replace(ctx, suggest=self.suggester)
 
     def _classified(self, new: NewTicket) -> tuple[str, str, ev.TicketClassified | None]:
@@ -183,7 +197,7 @@ class TicketService:
         made = uow.customers.add(new.customer.name.strip(), new.customer.tier, now)
         return cmd.CustomerRef(made.id, made.name, made.tier)
 
-    def open(self, actor: str, new: NewTicket) -> Outcome:
+    def open(self, who: Caller | str, new: NewTicket) -> Outcome:
         with self.units() as uow:
             now = self.clock.now()
             customer = self._customer(uow, new, now)
@@ -202,11 +216,11 @@ class TicketService:
                 classified=classified,
                 ticket_id=uow.tickets.reserve_id(),
             )
-            return self._save(uow, handle(None, command, self._context(uow, actor, now)))
+            return self._save(uow, handle(None, command, self._context(uow, who, now)))
 
     def execute(
         self,
-        actor: str,
+        who: Caller | str,
         ticket_id: int,
         command: cmd.TicketCommand,
         expected_version: int | None = None,
@@ -216,21 +230,24 @@ class TicketService:
         command overtaken by another writer is decided again on the fresh ticket."""
         for attempt in range(RETRIES):
             try:
-                return self._execute(actor, ticket_id, command, expected_version)
+                return self._execute(who, ticket_id, command, expected_version)
             except ConcurrencyConflict:
                 if expected_version is not None or attempt == RETRIES - 1:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _execute(self, actor: str, ticket_id: int, command: cmd.TicketCommand, expected_version: int | None) -> Outcome:
+    def _execute(
+        self, who: Caller | str, ticket_id: int, command: cmd.TicketCommand, expected_version: int | None
+    ) -> Outcome:
         with self.units() as uow:
             before = uow.tickets.get(ticket_id)
+            caller = self.caller(who)
             if expected_version is not None and before.version != expected_version:
                 raise ConcurrencyConflict(
                     f"ticket {ticket_id} is at version {before.version}, not "
                     f"{expected_version}: someone changed it; reload and try again"
                 )
-            ctx = self._context(uow, actor, self.clock.now(), before)
+            ctx = self._context(uow, caller, self.clock.now(), before)
             return self._save(uow, handle(before, self._scored(command), ctx))
 
     def _save(self, uow: UnitOfWork, decision: Decision) -> Outcome:
@@ -256,24 +273,31 @@ class TicketService:
         uow.outbox.add(messages, now)
         return records
 
-    def change_customer_tier(self, actor: str, customer_id: int, tier: str, reason: str = "") -> int:
-        """Move a customer to another tier; each of their open tickets follows, its SLA
-        clocks re-targeted, all in one transaction. Returns how many tickets moved."""
+    def change_customer_tier(self, who: Caller | str, customer_id: int, tier: str, reason: str = "") -> int:
+        """Move a customer to another tier (leads and admins); each of their open tickets
+        follows, its SLA clocks re-targeted, all in one transaction. Returns how many tickets moved."""
+        caller = self.caller(who)
+        require(caller, Action.CHANGE_CUSTOMER)
         if tier not in self.playbook.customer_tiers:
             known = ", ".join(self.playbook.customer_tiers)
             raise InvalidCommand(f"unknown customer tier {tier!r}", (FieldError("tier", f"unknown; known: {known}"),))
         with self.units() as uow:
+            previous = uow.customers.get(customer_id).tier
             uow.customers.set_tier(customer_id, tier)
             ids = uow.tickets.active_ids_of_customer(customer_id)
             now, moved = self.clock.now(), 0
             for before in uow.tickets.get_many(ids, lock=True):
                 if before.customer_tier != tier:
                     # a fresh context each: the load routing reads includes the tickets saved before
-                    decision = handle(
-                        before, cmd.ChangeCustomerTier(tier, reason), self._context(uow, actor, now, before)
-                    )
+                    # the tickets follow their customer: a consequence, whoever may see them
+                    ctx = self._context(uow, caller, now, before, system=True)
+                    decision = handle(before, cmd.ChangeCustomerTier(tier, reason), ctx)
                     self._save(uow, decision)
                     moved += 1
+            details = {"previous": previous, "tier": tier, "reason": reason, "tickets_moved": moved}
+            uow.audit_log.record(
+                now, caller.name, ConfigAction.CUSTOMER_TIER_CHANGED, f"customer:{customer_id}", details
+            )
             return moved
 
     def _scored(self, command: cmd.TicketCommand) -> cmd.TicketCommand:

@@ -4,20 +4,23 @@ them on SQLAlchemy, and ``tests/fakes.py`` in memory."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
 from baton.core import events as ev
+from baton.core.audit import AuditEntry, ConfigAction
 from baton.core.notices import NotificationRow, OutboxMessage, OutboxRow
 from baton.core.ticket import Ticket
+from baton.core.trail import AnchorRecord, Head, TrailRow
 from baton.store.repositories.customers import Customer
 from baton.store.repositories.knowledge import Article
 from baton.store.repositories.tickets import Message
 from baton.store.unit_of_work import read_only, unit_of_work
 
 __all__ = [
+    "AuditLogStore",
     "CustomerStore",
     "KnowledgeStore",
     "NotificationStore",
@@ -25,6 +28,7 @@ __all__ = [
     "PlaybookStore",
     "TicketStore",
     "TimerStore",
+    "TrailStore",
     "UnitOfWork",
     "UnitOfWorkFactory",
     "read_only",
@@ -93,6 +97,37 @@ class PlaybookStore(Protocol):
     def content(self, version: str) -> str | None: ...
 
 
+class TrailStore(Protocol):
+    """The trails' rows with their hashes, and the anchors over every trail."""
+
+    def rows(self, ticket_id: int) -> list[TrailRow]: ...
+    def exists(self, ticket_id: int) -> bool: ...
+    def ticket_ids(self) -> list[int]: ...
+    def trails(self) -> Iterator[tuple[int, list[TrailRow]]]: ...
+    def heads(self) -> dict[int, Head]: ...
+    def hashes_at(self, places: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]: ...
+    def counts(self) -> tuple[int, int]: ...
+    def lock_anchors(self) -> None: ...
+    def latest_anchor(self) -> AnchorRecord | None: ...
+    def anchored_heads(self) -> dict[int, Head]: ...
+    def anchored_head(self, ticket_id: int) -> Head | None: ...
+    def anchors(self) -> list[AnchorRecord]: ...
+    def add_anchor(self, anchor: AnchorRecord) -> None: ...
+
+
+class AuditLogStore(Protocol):
+    """The configuration audit log: ``record`` appends one entry, chained, in the
+    caller's transaction."""
+
+    def record(
+        self, at: datetime, actor: str, action: ConfigAction, subject: str, details: Mapping[str, Any] | None = None
+    ) -> AuditEntry: ...
+    def head(self) -> Head | None: ...
+    def hash_of(self, entry_id: int) -> str | None: ...
+    def entries(self) -> Iterator[AuditEntry]: ...
+    def recent(self, limit: int, action: ConfigAction | None = None) -> list[AuditEntry]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def tickets(self) -> TicketStore: ...
@@ -108,6 +143,10 @@ class UnitOfWork(Protocol):
     def notifications(self) -> NotificationStore: ...
     @property
     def playbooks(self) -> PlaybookStore: ...
+    @property
+    def trail(self) -> TrailStore: ...
+    @property
+    def audit_log(self) -> AuditLogStore: ...
 
 
 UnitOfWorkFactory = Callable[[], AbstractContextManager[UnitOfWork]]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, SmallInteger, String, Table, Text
 
-from baton.store.tables import UTCDateTime, metadata
+from baton.store.tables import Id, UTCDateTime, metadata
 
 imported_histories = Table(
     "imported_histories",
@@ -29,7 +29,7 @@ imported_events = Table(
     "imported_events",
     metadata,
     Column("history", String(100), ForeignKey("imported_histories.name", ondelete="CASCADE"), primary_key=True),
-    Column("seq", Integer, primary_key=True),
+    Column("seq", Id, primary_key=True),
     Column("case_id", Text, nullable=False),
     Column("source_row", Integer, nullable=False),
     Column("ts", UTCDateTime, nullable=False),

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text
 
-from baton.store.tables import UTCDateTime, metadata
+from baton.store.tables import Id, UTCDateTime, metadata
 
 knowledge_articles = Table(
     "knowledge_articles",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False, unique=True),
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False, unique=True),
     Column("status", String(16), nullable=False),
     Column("title", String(250), nullable=False),
     Column("category", String(64), nullable=False),

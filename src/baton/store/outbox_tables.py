@@ -7,12 +7,9 @@ schema checks see them."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text
 
-from baton.store.tables import UTCDateTime, metadata
-
-Id = BigInteger().with_variant(Integer, "sqlite")
-"""A 64-bit id (SQLite's INTEGER PRIMARY KEY is 64-bit already and autoincrements only so)."""
+from baton.store.tables import Id, UTCDateTime, metadata
 
 outbox = Table(
     "outbox",
@@ -20,7 +17,7 @@ outbox = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("key", String(200), nullable=False, unique=True),
     Column("consumer", String(32), nullable=False),
-    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
     Column("seq", Integer, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("recipient", String(64), nullable=False),
@@ -55,7 +52,7 @@ notifications = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("key", String(200), nullable=False, unique=True),
     Column("agent", String(64), nullable=False),
-    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("text", Text, nullable=False),
     Column("payload", JSON, nullable=False),

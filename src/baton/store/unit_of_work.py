@@ -10,13 +10,16 @@ from sqlalchemy import Connection, Engine
 
 from baton.store.db import reading, writing
 from baton.store.repositories.agents import AgentRepository
+from baton.store.repositories.audit_log import AuditLogRepository
 from baton.store.repositories.customers import CustomerRepository
 from baton.store.repositories.knowledge import KnowledgeRepository
 from baton.store.repositories.outbox import NotificationRepository, OutboxRepository
 from baton.store.repositories.playbooks import PlaybookRepository
+from baton.store.repositories.sessions import SessionRepository
 from baton.store.repositories.tickets import TicketRepository
 from baton.store.repositories.timers import TimerRepository
-from baton.store.repositories.tokens import TokenRepository
+from baton.store.repositories.tokens import AuthFailureRepository, TokenRepository
+from baton.store.repositories.trail import TrailRepository
 
 
 class SqlUnitOfWork:
@@ -28,8 +31,12 @@ class SqlUnitOfWork:
         self.agents = AgentRepository(conn)
         self.playbooks = PlaybookRepository(conn)
         self.tokens = TokenRepository(conn)
+        self.sessions = SessionRepository(conn)
+        self.auth_failures = AuthFailureRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.notifications = NotificationRepository(conn)
+        self.trail = TrailRepository(conn)
+        self.audit_log = AuditLogRepository(conn)
 
 
 @contextmanager

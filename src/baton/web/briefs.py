@@ -15,9 +15,9 @@ from baton.web.pages import Viewer
 
 router = APIRouter(include_in_schema=False)
 
-PROBLEM = Markup('<p class="muted rewrite-problem" style="margin:0">{}</p>')
+PROBLEM = Markup('<p class="muted rewrite-problem">{}</p>')
 REWRITTEN = Markup(
-    '<p class="muted rewrite-by" style="margin:0">Rewritten by <strong>{}</strong> from the brief above, '
+    '<p class="muted rewrite-by">Rewritten by <strong>{}</strong> from the brief above, '
     'which stays the record.</p><pre class="rewrite-text">{}</pre>'
 )
 

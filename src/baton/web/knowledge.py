@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,6 +16,7 @@ from baton.http.deps import BatonDep
 from baton.http.status import status_of
 from baton.services import knowledge
 from baton.store.repositories.knowledge import Article
+from baton.web.forms import CheckedForm
 from baton.web.pages import Viewer, common_context, templates, to_sign_in
 
 router = APIRouter(include_in_schema=False)
@@ -36,11 +37,6 @@ def _refusal(exc: DomainError, doing: str) -> str:
     if doing == "publish" and isinstance(exc, InvalidCommand) and exc.errors:
         return f"Fill in the {_and([e.field for e in exc.errors])} before publishing."
     return exc.detail[:1].upper() + exc.detail[1:] + ("" if exc.detail.endswith(".") else ".")
-
-
-async def _form(request: Request) -> dict[str, str]:
-    parsed = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
-    return {name: values[0] for name, values in parsed.items()}
 
 
 def _version(form: Mapping[str, str]) -> int | None:
@@ -155,10 +151,9 @@ def _attempt(
 
 
 @router.post("/knowledge/{article_id}")
-async def edit(request: Request, article_id: int, baton: BatonDep, viewer: Viewer) -> Response:
+def edit(request: Request, article_id: int, baton: BatonDep, viewer: Viewer, form: CheckedForm) -> Response:
     if viewer is None:
         return to_sign_in(request)
-    form = await _form(request)
     changes: dict[str, Any] = {name: form[name] for name in ("title", "problem", "cause") if name in form}
     if "steps" in form:
         changes["steps"] = form["steps"].splitlines()
@@ -172,10 +167,11 @@ async def edit(request: Request, article_id: int, baton: BatonDep, viewer: Viewe
     return _attempt(request, baton, viewer, article_id, "edit", run, "edited", typed)
 
 
-async def _act(request: Request, article_id: int, baton: Baton, viewer: str | None, doing: str) -> Response:
+def _act(
+    request: Request, article_id: int, baton: Baton, viewer: str | None, form: Mapping[str, str], doing: str
+) -> Response:
     if viewer is None:
         return to_sign_in(request)
-    form = await _form(request)
     act = knowledge.publish if doing == "publish" else knowledge.discard
 
     def run() -> object:
@@ -185,10 +181,10 @@ async def _act(request: Request, article_id: int, baton: Baton, viewer: str | No
 
 
 @router.post("/knowledge/{article_id}/publish")
-async def publish(request: Request, article_id: int, baton: BatonDep, viewer: Viewer) -> Response:
-    return await _act(request, article_id, baton, viewer, "publish")
+def publish(request: Request, article_id: int, baton: BatonDep, viewer: Viewer, form: CheckedForm) -> Response:
+    return _act(request, article_id, baton, viewer, form, "publish")
 
 
 @router.post("/knowledge/{article_id}/discard")
-async def discard(request: Request, article_id: int, baton: BatonDep, viewer: Viewer) -> Response:
-    return await _act(request, article_id, baton, viewer, "discard")
+def discard(request: Request, article_id: int, baton: BatonDep, viewer: Viewer, form: CheckedForm) -> Response:
+    return _act(request, article_id, baton, viewer, form, "discard")

@@ -1,29 +1,40 @@
 """Plain server-rendered pages: the ticket list and a ticket with its thread
-and trail. Signing in takes an API token and keeps it in an HttpOnly cookie."""
+and trail. Signing in takes an agent's API token and starts a web session: the
+browser's cookie holds the session's secret, never the token (``baton.web.session``);
+every form carries a CSRF token (``baton.web.forms``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from baton.app import Baton
+from baton.core import commands as cmd
 from baton.core import events as ev
-from baton.core.errors import NotFound
+from baton.core.errors import DomainError, NotFound, NotPermitted
+from baton.core.policy import Action, Caller, caller_for, read_scope, reads_internal, require_on, speaks_to_customer
+from baton.http.access import authorise_route
 from baton.http.clocks import ClockPublic
 from baton.http.deps import BatonDep
+from baton.http.security import client_address, session_limits
+from baton.http.status import status_of
 from baton.services.briefs import ticket_brief
 from baton.services.outbox import notifications_for
-from baton.services.suggestions import ticket_suggestions
-from baton.services.tokens import agent_for_token
+from baton.services.sessions import sign_in, sign_out
+from baton.services.suggestions import ticket_suggestions, visible_suggestions
+from baton.services.tokens import TooManyAttempts
+from baton.services.trail import verify_trail
 from baton.services.unit_of_work import read_only
+from baton.web.forms import CheckedForm, LoginForm, csrf_field, forget_login_nonce, keep_login_nonce, prepare_login
+from baton.web.session import SESSION_COOKIE, CurrentSession, forget_session, keep_session
 
-COOKIE = "baton_token"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["csrf_field"] = csrf_field
 
 
 def business_duration(seconds: float) -> str:
@@ -38,17 +49,25 @@ templates.env.filters["duration"] = business_duration
 router = APIRouter(include_in_schema=False)
 
 
-def _signed_in(request: Request, baton: BatonDep) -> str | None:
-    token = request.cookies.get(COOKIE)
-    if not token:
+def _signed_in(request: Request, baton: BatonDep, session: CurrentSession) -> str | None:
+    """The signed-in agent, or None (no session, or one that has ended). The page's
+    entry in the authorisation policy is checked against them (``request.state.caller``
+    holds them as the policy sees them)."""
+    if session is None:
         return None
-    try:
-        return agent_for_token(baton.engine, token)
-    except NotFound:
-        return None
+    caller = caller_for(baton.playbook, session.agent)
+    authorise_route(request, caller)
+    request.state.caller = caller
+    return session.agent
 
 
 Viewer = Annotated[str | None, Depends(_signed_in)]
+
+
+def caller_of(request: Request) -> Caller:
+    """The signed-in viewer as the policy sees them (after :data:`Viewer` let them in)."""
+    caller: Caller = request.state.caller
+    return caller
 
 
 def to_sign_in(request: Request) -> RedirectResponse:
@@ -134,42 +153,75 @@ def describe(event: ev.Event) -> str:
     return event.type
 
 
+def _login_page(request: Request, target: str, error: str = "", status_code: int = 200) -> Response:
+    return templates.TemplateResponse(request, "login.html", {"next": target, "error": error}, status_code=status_code)
+
+
+def _safe_target(target: str) -> str:
+    """Only a path on this site: never another site, nor a scheme-relative URL."""
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
+
+
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/", error: str = "") -> Response:
-    return templates.TemplateResponse(request, "login.html", {"next": next, "error": error})
+def login_form(request: Request, baton: BatonDep, next: str = "/", error: str = "") -> Response:
+    nonce = prepare_login(request)
+    response = _login_page(request, _safe_target(next), error)
+    keep_login_nonce(response, request, baton.settings.trust_proxy_headers, nonce)
+    return response
 
 
 @router.post("/login")
-async def login(request: Request, baton: BatonDep) -> Response:
-    form = parse_qs((await request.body()).decode("utf-8", "replace"))
-    token = form.get("token", [""])[0].strip()
-    target = form.get("next", ["/"])[0]
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+def login(request: Request, baton: BatonDep, form: LoginForm) -> Response:
+    token = form.get("token", "").strip()
+    target = _safe_target(form.get("next", "/"))
+    settings = baton.settings
+    limits = session_limits(settings)
+    now = baton.clock.now()
     try:
-        agent_for_token(baton.engine, token)
-    except NotFound:
-        return templates.TemplateResponse(
-            request,
-            "login.html",
-            {"next": target, "error": "That token is unknown or revoked."},
-            status_code=401,
+        signed = sign_in(
+            baton.engine,
+            token,
+            now,
+            limits,
+            address=client_address(request, settings.trust_proxy_headers),
+            user_agent=request.headers.get("user-agent", ""),
         )
+    except TooManyAttempts as exc:
+        minutes = -(-exc.retry_after // 60)
+        error = f"Too many failed sign-ins from your address: try again in {minutes} min."
+        response = _login_page(request, target, error, status_code=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except NotFound:
+        return _login_page(request, target, "That token is unknown or revoked, or has expired.", status_code=401)
+    except NotPermitted as exc:
+        return _login_page(request, target, exc.detail[:1].upper() + exc.detail[1:] + ".", status_code=403)
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        sign_out(baton.engine, previous, now)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
+    max_age = int((signed.session.expires_at - now).total_seconds())
+    keep_session(response, request, settings, signed.secret, max_age)
+    forget_login_nonce(response, request, settings.trust_proxy_headers)
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, baton: BatonDep, form: CheckedForm) -> Response:
+    """Ends the session itself: the cookie, kept or copied, no longer signs anyone in."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        sign_out(baton.engine, secret, baton.clock.now())
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
+    forget_session(response, request, baton.settings)
     return response
 
 
 def common_context(baton: Baton, viewer: str) -> dict[str, object]:
-    """What every signed-in page's template needs: who is looking, and the playbook."""
-    return {"viewer": viewer, "playbook": baton.playbook}
+    """What every signed-in page's template needs: who is looking, the playbook, and the
+    CSRF field for its forms (a template environment of its own, such as the reports',
+    has no ``csrf_field`` global)."""
+    return {"viewer": viewer, "playbook": baton.playbook, "csrf_field": csrf_field}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -183,9 +235,10 @@ def ticket_list(
     if viewer is None:
         return to_sign_in(request)
     size = 50
+    scope = read_scope(caller_of(request), baton.playbook)
     with read_only(baton.engine) as uow:
-        rows = uow.tickets.page(status=status or None, limit=size + 1, offset=(page - 1) * size)
-        total = uow.tickets.count(status=status or None)
+        rows = uow.tickets.page(status=status or None, limit=size + 1, offset=(page - 1) * size, scope=scope)
+        total = uow.tickets.count(status=status or None, scope=scope)
     return templates.TemplateResponse(
         request,
         "tickets.html",
@@ -205,9 +258,12 @@ def ticket_list(
 def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewer) -> Response:
     if viewer is None:
         return to_sign_in(request)
+    caller = caller_of(request)
     try:
         with read_only(baton.engine) as uow:
             ticket = uow.tickets.get(ticket_id)
+            governing = baton.tickets.versions.governing(ticket.playbook_version)
+            require_on(caller, Action.READ_TICKET, ticket, governing)
             customer = uow.customers.get(ticket.customer_id)
             messages = uow.tickets.messages(ticket_id)
             trail = uow.tickets.events(ticket_id)
@@ -215,7 +271,13 @@ def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewe
         return templates.TemplateResponse(
             request, "missing.html", {**common_context(baton, viewer), "detail": exc.detail}, status_code=404
         )
-    governing = baton.tickets.versions.governing(ticket.playbook_version)
+    internal = reads_internal(caller, ticket, governing)
+    if not internal:  # internal notes, the trail and the brief are for the people involved and leads
+        messages = [m for m in messages if m.visibility != "internal"]
+    suggestions = None
+    if ticket.status.is_active:
+        found = ticket_suggestions(baton.classifier, baton.similar_tickets, baton.articles, ticket, baton.clock.now())
+        suggestions = visible_suggestions(baton.engine, governing, caller, found)
     return templates.TemplateResponse(
         request,
         "ticket.html",
@@ -224,16 +286,58 @@ def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewe
             "ticket": ticket,
             "customer": customer,
             "messages": messages,
-            "trail": [(r, describe(r.event)) for r in trail],
+            "trail": [(r, describe(r.event)) for r in trail] if internal else None,
+            "verified": verify_trail(baton.reads, ticket_id) if internal else None,
             "clocks": [ClockPublic.of(c, baton.clock.now(), governing.calendars) for c in ticket.clocks],
             "governing": governing,
-            "brief": ticket_brief(baton.engine, baton.tickets.versions, ticket_id, baton.clock.now()),
-            "llm_configured": baton.settings.llm_configured,
-            "suggestions": (
-                ticket_suggestions(baton.classifier, baton.similar_tickets, baton.articles, ticket, baton.clock.now())
-                if ticket.status.is_active
-                else None
-            ),
-            "pushed": next((r for r in reversed(trail) if isinstance(r.event, ev.SuggestionsPushed)), None),
+            "brief": ticket_brief(baton.engine, baton.tickets.versions, ticket_id, baton.clock.now())
+            if internal
+            else None,
+            "llm_configured": baton.settings.llm_configured and internal,
+            "suggestions": suggestions,
+            "pushed": next((r for r in reversed(trail) if isinstance(r.event, ev.SuggestionsPushed)), None)
+            if internal
+            else None,
+            "drafts": ticket.drafts if internal else (),
+            "sends_drafts": speaks_to_customer(caller, ticket, governing),
         },
     )
+
+
+def _draft_command(
+    request: Request, baton: Baton, ticket_id: int, command: cmd.TicketCommand, version: str
+) -> Response:
+    """Run a draft's send or discard as the signed-in viewer; back to the ticket, or a
+    page saying why not (nothing was done)."""
+    try:
+        baton.tickets.execute(caller_of(request), ticket_id, command, int(version) if version.isdigit() else None)
+    except DomainError as exc:
+        context = {**common_context(baton, caller_of(request).name), "detail": exc.detail}
+        return templates.TemplateResponse(request, "missing.html", context, status_code=status_of(exc))
+    return RedirectResponse(f"/tickets/{ticket_id}#thread", status_code=303)
+
+
+@router.post("/tickets/{ticket_id}/drafts/{draft}/send")
+def send_draft(
+    request: Request, ticket_id: int, draft: int, baton: BatonDep, viewer: Viewer, form: CheckedForm
+) -> Response:
+    """The accountable agent sends a draft to the customer, as drafted or as edited in the form."""
+    if viewer is None:
+        return to_sign_in(request)
+    body = form.get("body")
+    ticket_draft = None
+    with read_only(baton.engine) as uow:
+        ticket_draft = uow.tickets.get(ticket_id).draft(draft)
+    edited = body if body is not None and (ticket_draft is None or body != ticket_draft.body) else None
+    command = cmd.SendDraft(draft, edited.replace("\r\n", "\n") if edited is not None else None)
+    return _draft_command(request, baton, ticket_id, command, form.get("expected_version", ""))
+
+
+@router.post("/tickets/{ticket_id}/drafts/{draft}/discard")
+def discard_draft(
+    request: Request, ticket_id: int, draft: int, baton: BatonDep, viewer: Viewer, form: CheckedForm
+) -> Response:
+    if viewer is None:
+        return to_sign_in(request)
+    command = cmd.DiscardDraft(draft, form.get("reason", ""))
+    return _draft_command(request, baton, ticket_id, command, form.get("expected_version", ""))

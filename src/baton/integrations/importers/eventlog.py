@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from baton.analytics.frame import Capability, EventLog, Kind, SlaState, conform
-from baton.integrations.importers.report import Imported, ImportFailed, ImportReport, Skips
+from baton.integrations.importers.report import Imported, ImportFailed, ImportReport, Skips, first_nul
 from baton.integrations.importers.tiers import TIERS, TierRule, tier_from_text
-from baton.integrations.importers.timeparse import TimeRules, parse_times
+from baton.integrations.importers.timeparse import EARLIEST, UNTIL, TimeRules, parse_times
 
 _c = pl.col
 TRUE = ("true", "yes", "y", "1", "t")
@@ -82,11 +83,20 @@ OPTION = {
 }
 
 
-def read_csv_table(path: Path, missing: tuple[str, ...]) -> pl.DataFrame:
-    """Every column as text, a ``row`` number (1 = the first data row), from a CSV
-    file or a zip holding one CSV (``__MACOSX`` entries ignored)."""
-    source: Path | io.BytesIO = path
-    if path.suffix.lower() == ".zip":
+RESERVED = frozenset({"row"})
+"""Column names the importer uses itself (``row``: the row's place in the file)."""
+BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+"""What reading a corrupt, truncated, encrypted or oddly compressed zip raises."""
+
+
+def _unzip(path: Path) -> bytes:
+    try:
         with zipfile.ZipFile(path) as archive:
             members = [
                 m
@@ -95,12 +105,73 @@ def read_csv_table(path: Path, missing: tuple[str, ...]) -> pl.DataFrame:
             ]
             if len(members) != 1:
                 raise ImportFailed(f"{path}: the zip must hold one CSV file, not {members or 'none'}")
-            source = io.BytesIO(archive.read(members[0]))
+            return archive.read(members[0])
+    except ZIP_ERRORS as exc:
+        raise ImportFailed(f"{path}: not a readable zip file ({exc or type(exc).__name__})") from None
+    except OSError as exc:
+        raise ImportFailed(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _not_utf8(path: Path, data: bytes | None) -> str:
+    """Where the first byte that is not UTF-8 is, as a message."""
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return "not UTF-8 text"
     try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return f"not UTF-8 text: line {line} (byte {exc.start + 1}) holds {data[exc.start : exc.end]!r}"
+    return "not UTF-8 text"
+
+
+def _check_header(table: pl.DataFrame, path: Path) -> None:
+    for place, name in enumerate(table.columns, start=1):
+        if "\x00" in name or "\ufffd" in name:
+            raise ImportFailed(
+                f"{path}: header, column {place} ({name!r}): not UTF-8 text (a NUL byte or an undecodable byte); "
+                "save the file as UTF-8"
+            )
+        base, marker, number = name.rpartition("_duplicated_")
+        if marker and number.isdigit() and base in table.columns:
+            raise ImportFailed(f"{path}: header: more than one column is named {base!r}; rename them apart")
+        if name in RESERVED:
+            raise ImportFailed(
+                f"{path}: header, column {place}: {name!r} is a name the importer keeps for the row's place "
+                "in the file; rename the column"
+            )
+
+
+def read_csv_table(path: Path, missing: tuple[str, ...]) -> pl.DataFrame:
+    """Every column as text, a ``row`` number (1 = the first data row), from a CSV
+    file or a zip holding one CSV (``__MACOSX`` entries ignored). The file must be
+    UTF-8 (a byte-order mark is allowed); anything else, a corrupt zip, ragged rows
+    or a header naming a column twice is an :class:`ImportFailed`."""
+    data: bytes | None = _unzip(path) if path.suffix.lower() == ".zip" else None
+    try:
+        if data is None:
+            with path.open("rb") as stream:
+                head = stream.read(4)
+        else:
+            head = data[:4]
+    except OSError as exc:
+        raise ImportFailed(f"{path}: cannot read ({exc.strerror or exc})") from None
+    for bom, encoding in BOMS.items():
+        if head.startswith(bom):
+            raise ImportFailed(f"{path}: the file is {encoding} text; save it as UTF-8")
+    try:
+        source = io.BytesIO(data) if data is not None else path
         table = pl.read_csv(source, infer_schema=False, null_values=list(missing))
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        first = str(exc).strip().splitlines()[0]
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "utf-8" in first.lower():
+            raise ImportFailed(f"{path}: {_not_utf8(path, data)}; save the file as UTF-8") from None
         raise ImportFailed(f"{path}: not a readable CSV file ({first})") from None
+    except OSError as exc:
+        raise ImportFailed(f"{path}: cannot read ({exc.strerror or exc})") from None
+    _check_header(table, path)
     return table.with_row_index("row", offset=1).with_columns(_c("row").cast(pl.Int64))
 
 
@@ -115,6 +186,18 @@ def _check_columns(table: pl.DataFrame, mapping: Mapping, source: str) -> None:
         )
 
 
+def _refuse_nul(named: pl.DataFrame, mapping: Mapping, source: str) -> None:
+    """A NUL character in a kept column would reach the database, which cannot store it."""
+    sources = mapping.columns()
+    found = first_nul(named, list(sources))
+    if found is not None:
+        column, row = found
+        raise ImportFailed(
+            f"{source}: row {row['row']}, column {sources[column]}: holds a NUL character; "
+            "the file is perhaps not UTF-8 text (UTF-16?) or not text at all"
+        )
+
+
 def _drop(table: pl.DataFrame, bad: pl.Expr, skips: Skips, column: str, reason: str, value: str) -> pl.DataFrame:
     skips.add(table.filter(bad), column, reason, value)
     return table.filter(~bad)
@@ -126,12 +209,13 @@ def from_table(table: pl.DataFrame, mapping: Mapping, source: str) -> Imported:
     read = table.height
     skips = Skips()
     notices: list[str] = []
-    everything = pl.struct(pl.all().exclude("row", "dup"))
-    table = table.with_columns(dup=~everything.is_first_distinct())
+    everything = pl.struct(pl.all().exclude("row"))
+    dup = table.select(~everything.is_first_distinct()).to_series().alias("dup")
     cols = mapping.columns()
-    named = table.select("row", "dup", *[_c(src).alias(dst) for dst, src in cols.items()])
+    named = table.select("row", *[_c(src).alias(dst) for dst, src in cols.items()]).with_columns(dup)
+    _refuse_nul(named, mapping, source)
     if named.get_column("dup").any():
-        keyed = table.with_columns(key=everything.hash()).select("row", "dup", "key")
+        keyed = table.select("row", key=everything.hash()).with_columns(dup)
         origin = keyed.filter(~_c("dup")).group_by("key").agg(first_row=_c("row").min())
         shown = keyed.filter(_c("dup")).join(origin, on="key", how="left").select("row", "first_row")
         named = named.join(shown, on="row", how="left").with_columns(
@@ -141,7 +225,10 @@ def from_table(table: pl.DataFrame, mapping: Mapping, source: str) -> Imported:
         named = named.with_columns(value=pl.lit(None, pl.String))
     named = _drop(named, _c("dup"), skips, "(all)", "exact duplicate of an earlier row", "value")
     named = _drop(named, _c("case").is_null(), skips, mapping.case, "no case id", "case")
-    named = named.with_columns(ts_raw=_c("ts"), ts=parse_times(named, "ts", mapping.times, mapping.time))
+    try:
+        named = named.with_columns(ts_raw=_c("ts"), ts=parse_times(named, "ts", mapping.times, mapping.time))
+    except ImportFailed as exc:
+        raise ImportFailed(f"{source}: {exc}") from None
     named = _drop(named, _c("ts").is_null(), skips, mapping.time, _time_reason(mapping), "ts_raw").drop("ts_raw")
     if mapping.tier is not None:
         named = named.with_columns(tier_raw=_c("tier"), tier=tier_from_text("tier"))
@@ -181,9 +268,12 @@ def from_table(table: pl.DataFrame, mapping: Mapping, source: str) -> Imported:
 
 
 def _time_reason(mapping: Mapping) -> str:
+    years = f"{EARLIEST.year}-{UNTIL.year - 1}"
     if mapping.times.time_format:
-        return f"no time, or not a time in the layout {mapping.times.time_format!r} (in {mapping.times.tz})"
-    return f"no time, or not an ISO 8601 time (or not a valid local time in {mapping.times.tz})"
+        return (
+            f"no time, or not a time in the layout {mapping.times.time_format!r} (in {mapping.times.tz}, years {years})"
+        )
+    return f"no time, or not an ISO 8601 time (or not a valid local time in {mapping.times.tz}, or not in {years})"
 
 
 def _kinds(frame: pl.DataFrame, mapping: Mapping, notices: list[str]) -> pl.DataFrame:

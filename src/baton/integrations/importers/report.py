@@ -23,7 +23,29 @@ SKIPPED_SCHEMA: dict[str, pl.DataType] = {
 
 class ImportFailed(ValueError):
     """The file cannot be read as asked: a missing column, a time format that fits
-    no row, mixed UTC offsets. The message names the row and the column."""
+    no row, mixed UTC offsets, a file that is not UTF-8, not XML, not JSON of the
+    expected shape, a corrupt gzip or zip. The message names the file and, where
+    there is one, the row (or record) and the column (or field).
+
+    It is the only exception the importers raise for bad input: anything else
+    escaping ``read_file`` is a bug (``tests/unit/analytics/test_importers_fuzz.py``)."""
+
+
+NUL = "\x00"
+
+
+def first_nul(frame: pl.DataFrame, columns: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """The first of ``columns`` (text columns of ``frame``) holding a NUL character,
+    with the first row holding one; None when none does. PostgreSQL refuses NUL in
+    text, so an import that kept one could not be stored."""
+    present = [c for c in columns if c in frame.columns and frame.schema[c] == pl.String]
+    if not present:
+        return None
+    flags = frame.select([pl.col(c).str.contains(NUL, literal=True).any().alias(c) for c in present]).row(0)
+    for column, found in zip(present, flags, strict=True):
+        if found:
+            return column, frame.filter(pl.col(column).str.contains(NUL, literal=True)).row(0, named=True)
+    return None
 
 
 @dataclass(frozen=True)

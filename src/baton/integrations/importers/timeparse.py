@@ -4,6 +4,8 @@
   (``%d/%m/%Y %H:%M``): a day-first date is never guessed.
 - A time without an offset is read in ``tz`` (UTC unless told otherwise); a local
   time that does not exist or occurs twice there (DST) is refused for that row.
+- A time before 1900 or in 9999 or later is refused for its row: Python's
+  datetimes end at 9999, and no support history is that old.
 - Offsets that differ from row to row (or some rows with an offset and some
   without) are an error naming the first row that differs, unless
   ``normalise_offsets`` says to convert each time by its own offset.
@@ -11,7 +13,9 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
@@ -21,6 +25,9 @@ from baton.integrations.importers.report import ImportFailed
 OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)$"
 """A time of day followed by its UTC offset, which is group 1."""
 ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+UNTIL = datetime(9999, 1, 1, tzinfo=UTC)
+"""Times kept are in [EARLIEST, UNTIL); polars reads year 0 or 10000, Python cannot hold them."""
 _c = pl.col
 
 
@@ -33,7 +40,9 @@ class TimeRules:
     def zone(self) -> str:
         try:
             ZoneInfo(self.tz)
-        except (ZoneInfoNotFoundError, ValueError):
+            pl.Series([None], dtype=pl.Datetime("us")).dt.replace_time_zone(self.tz)
+        except (ZoneInfoNotFoundError, ValueError, OSError, pl.exceptions.PolarsError):
+            # OSError: a directory of zones ("America"); Polars knows only the IANA names.
             raise ImportFailed(f"--tz {self.tz!r} is not a time zone (e.g. UTC, Europe/London)") from None
         return self.tz
 
@@ -76,7 +85,7 @@ def parse_times(frame: pl.DataFrame, column: str, rules: TimeRules, label: str |
     text = raw.get_column("raw")
     if rules.time_format is not None:
         aware_format = "%z" in rules.time_format or "%Z" in rules.time_format
-        parsed = text.str.to_datetime(rules.time_format, strict=False, time_unit="us")
+        parsed = _with_format(text, rules.time_format)
         if not aware_format:
             parsed = _localise(parsed, zone)
         result = parsed.dt.convert_time_zone("UTC")
@@ -91,9 +100,25 @@ def parse_times(frame: pl.DataFrame, column: str, rules: TimeRules, label: str |
             f"row {first_row[0]}, column {label}: {first_row[1]!r} is not {how}, and neither is any "
             "other row: give the layout with --time-format (e.g. '%d/%m/%Y %H:%M')"
         )
+    result = pl.select(pl.when(result.is_between(EARLIEST, UNTIL, closed="left")).then(result)).to_series()
     if not uniform:
         _check_offsets(raw.filter(result.is_not_null()), label, rules)
     return result.alias(column)
+
+
+def _with_format(text: pl.Series, layout: str) -> pl.Series:
+    """``text`` parsed with the user's layout; a layout Polars refuses, or one it
+    warns would misread the times (``.%f`` for a fraction), is an error."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pl.exceptions.ChronoFormatWarning)
+            return text.str.to_datetime(layout, strict=False, time_unit="us")
+    except pl.exceptions.ChronoFormatWarning as warning:
+        advice = str(warning).split(" See the full specification", 1)[0]
+        raise ImportFailed(f"--time-format {layout!r} would misread the times: {advice}") from None
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise ImportFailed(f"--time-format {layout!r} is not a layout that can be read: {first}") from None
 
 
 FAST = (

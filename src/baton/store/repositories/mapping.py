@@ -12,7 +12,7 @@ from sqlalchemy import Row
 from baton.core import events as ev
 from baton.core.ownership import Ownership, Participant
 from baton.core.sla import SlaClock
-from baton.core.ticket import Escalation, EscalationStatus, Status, Ticket
+from baton.core.ticket import Draft, Escalation, EscalationStatus, Status, Ticket
 
 
 def participants(raw: Sequence[Mapping[str, Any]]) -> tuple[Participant, ...]:
@@ -135,8 +135,30 @@ def ticket(row: Row[Any], escalations: tuple[Escalation, ...]) -> Ticket:
         last_customer_message=row.last_customer_message,
         last_progress_at=row.last_progress_at,
         fired=tuple(row.rules_fired),
+        drafts=tuple(draft(d) for d in row.drafts),
+        draft_count=row.draft_count,
         playbook_version=row.playbook_version,
     )
+
+
+def draft(values: Mapping[str, Any]) -> Draft:
+    return Draft(
+        int(values["number"]),
+        str(values["author"]),
+        str(values["body"]),
+        str(values["for_agent"]),
+        datetime.fromisoformat(str(values["written_at"])),
+    )
+
+
+def draft_values(d: Draft) -> dict[str, Any]:
+    return {
+        "number": d.number,
+        "author": d.author,
+        "body": d.body,
+        "for_agent": d.for_agent,
+        "written_at": d.written_at.isoformat(),
+    }
 
 
 def ticket_values(ticket: Ticket) -> dict[str, Any]:
@@ -169,6 +191,8 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
         "last_customer_message": ticket.last_customer_message,
         "last_progress_at": ticket.last_progress_at,
         "rules_fired": list(ticket.fired),
+        "drafts": [draft_values(d) for d in ticket.drafts],
+        "draft_count": ticket.draft_count,
         "playbook_version": ticket.playbook_version,
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,

@@ -4,20 +4,39 @@ events (the ticket's trail, appended in the same transaction as the state)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 
 from baton.core import events as ev
+from baton.core import trail
 from baton.core.brief import PastTicket
 from baton.core.errors import ConcurrencyConflict, NotFound
+from baton.core.policy import PartyKind, ReadScope, parties
 from baton.core.routing import SEVERITY_WEIGHT
 from baton.core.ticket import Escalation, Status, Ticket
 from baton.store import tables as t
 from baton.store.repositories import mapping
+
+Party = tuple[PartyKind, str]
 
 ACTIVE_STATUSES = [s.value for s in Status if s.is_active]
 
@@ -133,6 +152,7 @@ class TicketRepository:
     def add(self, ticket: Ticket) -> None:
         """Insert a new ticket (its id reserved with :meth:`reserve_id`) with its escalations."""
         self.conn.execute(insert(t.tickets).values(id=ticket.id, **mapping.ticket_values(ticket)))
+        self._name_parties(ticket.id, parties(ticket), frozenset())
         for escalation in ticket.escalations:
             self.conn.execute(
                 insert(t.escalations).values(ticket_id=ticket.id, **mapping.escalation_values(escalation))
@@ -141,6 +161,7 @@ class TicketRepository:
     def save(self, before: Ticket, after: Ticket) -> None:
         """Write ``after`` over ``before``, refusing if someone changed it meanwhile."""
         self._save_states([(before, after)])
+        self._name_parties(after.id, parties(after), parties(before))
         known = {e.number: e for e in before.escalations}
         for escalation in after.escalations:
             if escalation.number not in known:
@@ -156,6 +177,23 @@ class TicketRepository:
                     )
                     .values(**mapping.escalation_values(escalation))
                 )
+
+    def _name_parties(self, ticket_id: int, now: frozenset[Party], before: frozenset[Party]) -> None:
+        """Keep ``ticket_parties`` in step: rows for who joined, none for who left (rare)."""
+        if gone := before - now:
+            for kind, name in gone:
+                self.conn.execute(
+                    delete(t.ticket_parties).where(
+                        t.ticket_parties.c.ticket_id == ticket_id,
+                        t.ticket_parties.c.kind == kind.value,
+                        t.ticket_parties.c.name == name,
+                    )
+                )
+        if joined := now - before:
+            self.conn.execute(
+                insert(t.ticket_parties),
+                [{"ticket_id": ticket_id, "kind": kind.value, "name": name} for kind, name in sorted(joined)],
+            )
 
     def _save_states(self, pairs: Sequence[tuple[Ticket, Ticket]]) -> None:
         params = [
@@ -200,9 +238,34 @@ class TicketRepository:
         ]
 
     def append_events(self, records: Sequence[ev.RecordedEvent]) -> None:
+        """Append to the trails, each event hash-chained to the one before it in its
+        ticket (:mod:`baton.core.trail`), in the caller's transaction."""
         if not records:
             return
-        self.conn.execute(insert(t.ticket_events), [mapping.recorded_event_values(r) for r in records])
+        rows = [mapping.recorded_event_values(r) for r in records]
+        heads = self._heads_before(records)
+        for row in sorted(rows, key=lambda r: (r["ticket_id"], r["seq"])):
+            prev = heads.get(row["ticket_id"], trail.GENESIS)
+            row["prev_hash"] = prev
+            row["hash"] = trail.event_digest(
+                row["ticket_id"], row["seq"], row["type"], row["actor"], row["occurred_at"], row["payload"],
+                row["playbook_version"], prev,
+            )  # fmt: skip
+            heads[row["ticket_id"]] = row["hash"]
+        self.conn.execute(insert(t.ticket_events), rows)
+
+    def _heads_before(self, records: Sequence[ev.RecordedEvent]) -> dict[int, str]:
+        """The hash of the event just before each ticket's first one here (none for a new
+        trail; none either if that event is gone, which ``baton audit verify`` reports)."""
+        first: dict[int, int] = {}
+        for r in records:
+            first[r.ticket_id] = min(first.get(r.ticket_id, r.seq), r.seq)
+        wanted = [(ticket_id, seq - 1) for ticket_id, seq in first.items() if seq > 1]
+        if not wanted:
+            return {}
+        e = t.ticket_events.c
+        rows = self.conn.execute(select(e.ticket_id, e.hash).where(tuple_(e.ticket_id, e.seq).in_(wanted)))
+        return {int(ticket_id): str(hashed) for ticket_id, hashed in rows}
 
     def events(self, ticket_id: int) -> list[ev.RecordedEvent]:
         rows = self.conn.execute(
@@ -266,8 +329,12 @@ class TicketRepository:
         agent: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        scope: ReadScope | None = None,
     ) -> list[Row[Any]]:
+        """A page of tickets, newest change first; with ``scope``, only those its caller sees."""
         query = select(t.tickets, t.customers.c.name.label("customer_name")).join(t.customers)
+        if scope is not None and not scope.everything:
+            query = query.where(visible_to(scope))
         if status is not None:
             query = query.where(t.tickets.c.status == status)
         if responsible_role is not None:
@@ -281,8 +348,29 @@ class TicketRepository:
         rows = self.conn.execute(select(t.ticket_events.c.type, func.count()).group_by(t.ticket_events.c.type))
         return Counter({str(kind): int(n) for kind, n in rows})
 
-    def count(self, status: str | None = None) -> int:
+    def count(self, status: str | None = None, scope: ReadScope | None = None) -> int:
         query = select(func.count()).select_from(t.tickets)
+        if scope is not None and not scope.everything:
+            query = query.where(visible_to(scope))
         if status is not None:
             query = query.where(t.tickets.c.status == status)
         return int(self.conn.execute(query).scalar_one())
+
+
+def visible_to(scope: ReadScope) -> ColumnElement[bool]:
+    """The tickets ``scope`` admits, as a filter (the same test as :meth:`ReadScope.admits`)."""
+    parties = t.ticket_parties.c
+
+    def named(kind: PartyKind, names: Iterable[str]) -> ColumnElement[bool]:
+        return exists().where(
+            parties.ticket_id == t.tickets.c.id, parties.kind == kind.value, parties.name.in_(sorted(names))
+        )
+
+    category = t.tickets.c.category
+    seen: ColumnElement[bool] = named(PartyKind.AGENT, [scope.agent])
+    if scope.granted:
+        seen = or_(seen, category.in_(sorted(scope.granted)))
+    by_role = true() if scope.all_roles else named(PartyKind.ROLE, scope.roles)
+    if scope.hidden:
+        by_role = and_(category.not_in(sorted(scope.hidden)), by_role)
+    return or_(seen, by_role)
