@@ -102,3 +102,8 @@ def test_a_customers_tier_is_changed_by_a_lead_and_recorded(client, auth, baton)
     assert [(e.actor, e.subject, e.details["previous"], e.details["tier"]) for e in entries] == [
         ("priya", f"customer:{customer}", "business", "enterprise")
     ]
+
+
+def test_the_web_pages_refuse_ids_no_store_can_hold(client):
+    for path in (f"/tickets/{2**63}", f"/knowledge/{2**63}", f"/tickets/{2**63}/brief/rewrite", "/tickets/0"):
+        assert client.get(path, follow_redirects=False).status_code == 422, path

@@ -161,3 +161,14 @@ def test_the_read_scope_admits_what_sees_admits() -> None:
             for ticket in tickets:
                 assert scope.admits(ticket, playbook) == sees(who, ticket, playbook), (name, ticket.category)
     assert read_scope(caller("priya"), PLAYBOOK) == ReadScope(everything=True)
+
+
+def test_a_reason_is_bounded_and_printable_whatever_door_it_comes_by() -> None:
+    from baton.core.errors import InvalidCommand
+
+    ticket = start()
+    with pytest.raises(InvalidCommand, match="at most 2000"):
+        events_of(ticket, cmd.ChangeStatus("pending_customer", "x" * 900_000), "amara")
+    with pytest.raises(InvalidCommand, match="U\\+0000"):
+        events_of(ticket, cmd.ChangeSeverity("critical", "bad\x00reason"), "amara")
+    assert events_of(ticket, cmd.ChangeSeverity("critical"), "amara")  # no reason at all is fine

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Path, Query
 
 from baton.api.text import Name
+from baton.http.ids import MAX_ID
 
 __all__ = [
     "MAX_ID",
@@ -24,8 +25,6 @@ __all__ = [
     "TicketId",
 ]
 
-MAX_ID = 2**63 - 1
-"""The largest id any store holds: a signed 64-bit integer."""
 
 TicketId = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1], description="The ticket's id.")]
 CustomerId = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1], description="The customer account's id.")]

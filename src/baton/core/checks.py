@@ -60,6 +60,17 @@ def check_text(value: str, name: str, limit: int, errors: list[FieldError]) -> N
             errors.append(FieldError(name, f"contains the control character U+{ord(value[at]):04X} at position {at}"))
 
 
+REASON_MAX = 2000
+
+
+def check_reason(reason: str, what: str) -> None:
+    """An optional reason: when given, one that :func:`check_text` accepts, at most ``REASON_MAX``."""
+    errors: list[FieldError] = []
+    if reason:
+        check_text(reason, "reason", REASON_MAX, errors)
+    refuse_if(errors, f"cannot {what}")
+
+
 def check_known(value: str, name: str, choices: Mapping[str, object], errors: list[FieldError]) -> None:
     if value not in choices:
         known = ", ".join(sorted(choices))

@@ -12,6 +12,7 @@ from baton.core.checks import (
     SUBJECT_MAX,
     Context,
     check_known,
+    check_reason,
     check_text,
     refuse_if,
     require_active,
@@ -173,16 +174,13 @@ def _send_draft(ticket: Ticket, c: cmd.SendDraft, ctx: Context) -> list[ev.Event
 
 
 def _discard_draft(ticket: Ticket, c: cmd.DiscardDraft) -> list[ev.Event]:
+    check_reason(c.reason, "discard the draft")
     draft = _pending_draft(ticket, c.draft)
-    if len(c.reason) > 2000:
-        raise InvalidCommand(
-            "cannot discard the draft: reason is too long",
-            (FieldError("reason", f"is {len(c.reason)} characters; at most 2000"),),
-        )
     return [ev.DraftDiscarded(draft.number, c.reason)]
 
 
 def _change_status(ticket: Ticket, c: cmd.ChangeStatus, ctx: Context) -> list[ev.Event]:
+    check_reason(c.reason, "change the status")
     allowed = ", ".join(s.value for s in SETTABLE_STATUSES)
     if c.status not in {s.value for s in SETTABLE_STATUSES}:
         raise InvalidCommand(
@@ -197,6 +195,7 @@ def _change_status(ticket: Ticket, c: cmd.ChangeStatus, ctx: Context) -> list[ev
 
 
 def _change_severity(ticket: Ticket, c: cmd.ChangeSeverity, ctx: Context) -> list[ev.Event]:
+    check_reason(c.reason, "change the severity")
     errors: list[FieldError] = []
     check_known(c.severity, "severity", ctx.playbook.severities, errors)
     refuse_if(errors, "cannot change the severity")
@@ -207,6 +206,7 @@ def _change_severity(ticket: Ticket, c: cmd.ChangeSeverity, ctx: Context) -> lis
 
 
 def _change_category(ticket: Ticket, c: cmd.ChangeCategory, ctx: Context) -> list[ev.Event]:
+    check_reason(c.reason, "change the category")
     errors: list[FieldError] = []
     check_known(c.category, "category", ctx.playbook.categories, errors)
     refuse_if(errors, "cannot change the category")
@@ -227,6 +227,7 @@ def _notify(ticket: Ticket, c: cmd.Notify, ctx: Context) -> list[ev.Event]:
 
 
 def _change_customer_tier(ticket: Ticket, c: cmd.ChangeCustomerTier, ctx: Context) -> list[ev.Event]:
+    check_reason(c.reason, "change the customer tier")
     errors: list[FieldError] = []
     check_known(c.tier, "customer tier", ctx.playbook.customer_tiers, errors)
     refuse_if(errors, "cannot change the customer tier")
@@ -260,6 +261,7 @@ def _close(ticket: Ticket, ctx: Context) -> list[ev.Event]:
 
 
 def _assign(ticket: Ticket, c: cmd.AssignResponsible, ctx: Context) -> list[ev.Event]:
+    check_reason(c.reason, "reassign the ticket")
     pb = ctx.playbook
     errors: list[FieldError] = []
     check_known(c.role, "role", pb.roles, errors)
@@ -286,6 +288,7 @@ def _assign(ticket: Ticket, c: cmd.AssignResponsible, ctx: Context) -> list[ev.E
 
 
 def _transfer(ticket: Ticket, c: cmd.TransferAccountability, ctx: Context) -> list[ev.Event]:
+    check_reason(c.reason, "transfer accountability")
     errors: list[FieldError] = []
     check_known(c.agent, "agent", ctx.playbook.agents, errors)
     refuse_if(errors, "cannot transfer accountability")

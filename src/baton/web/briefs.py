@@ -10,6 +10,7 @@ from markupsafe import Markup
 from baton.assist.rewrite import rewrite_brief
 from baton.core.errors import NotFound
 from baton.http.deps import BatonDep
+from baton.http.ids import PathId
 from baton.services.briefs import ticket_brief
 from baton.web.pages import Viewer
 
@@ -23,7 +24,7 @@ REWRITTEN = Markup(
 
 
 @router.get("/tickets/{ticket_id}/brief/rewrite", response_class=HTMLResponse)
-def brief_rewrite(ticket_id: int, baton: BatonDep, viewer: Viewer) -> HTMLResponse:
+def brief_rewrite(ticket_id: PathId, baton: BatonDep, viewer: Viewer) -> HTMLResponse:
     """Empty when no LLM is configured; otherwise the rewrite and its model, or the
     problem in plain words. Text from the LLM is escaped, never trusted as markup."""
     if viewer is None:

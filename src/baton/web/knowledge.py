@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from baton.app import Baton
 from baton.core.errors import DomainError, InvalidCommand, NotFound
 from baton.http.deps import BatonDep
+from baton.http.ids import PathId
 from baton.http.status import status_of
 from baton.services import knowledge
 from baton.store.repositories.knowledge import Article
@@ -105,7 +106,7 @@ def knowledge_list(request: Request, baton: BatonDep, viewer: Viewer) -> Respons
 
 
 @router.get("/knowledge/{article_id}", response_class=HTMLResponse)
-def article_page(request: Request, article_id: int, baton: BatonDep, viewer: Viewer, done: str = "") -> Response:
+def article_page(request: Request, article_id: PathId, baton: BatonDep, viewer: Viewer, done: str = "") -> Response:
     if viewer is None:
         return to_sign_in(request)
     try:
@@ -123,7 +124,7 @@ def _attempt(
     request: Request,
     baton: Baton,
     viewer: str,
-    article_id: int,
+    article_id: PathId,
     doing: str,
     run: Callable[[], object],
     done: str,
@@ -151,7 +152,7 @@ def _attempt(
 
 
 @router.post("/knowledge/{article_id}")
-def edit(request: Request, article_id: int, baton: BatonDep, viewer: Viewer, form: CheckedForm) -> Response:
+def edit(request: Request, article_id: PathId, baton: BatonDep, viewer: Viewer, form: CheckedForm) -> Response:
     if viewer is None:
         return to_sign_in(request)
     changes: dict[str, Any] = {name: form[name] for name in ("title", "problem", "cause") if name in form}
@@ -181,10 +182,10 @@ def _act(
 
 
 @router.post("/knowledge/{article_id}/publish")
-def publish(request: Request, article_id: int, baton: BatonDep, viewer: Viewer, form: CheckedForm) -> Response:
+def publish(request: Request, article_id: PathId, baton: BatonDep, viewer: Viewer, form: CheckedForm) -> Response:
     return _act(request, article_id, baton, viewer, form, "publish")
 
 
 @router.post("/knowledge/{article_id}/discard")
-def discard(request: Request, article_id: int, baton: BatonDep, viewer: Viewer, form: CheckedForm) -> Response:
+def discard(request: Request, article_id: PathId, baton: BatonDep, viewer: Viewer, form: CheckedForm) -> Response:
     return _act(request, article_id, baton, viewer, form, "discard")

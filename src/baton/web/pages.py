@@ -21,6 +21,7 @@ from baton.core.policy import Action, Caller, caller_for, read_scope, reads_inte
 from baton.http.access import authorise_route
 from baton.http.clocks import ClockPublic
 from baton.http.deps import BatonDep
+from baton.http.ids import PathId
 from baton.http.security import client_address, session_limits
 from baton.http.status import status_of
 from baton.services.briefs import ticket_brief
@@ -255,7 +256,7 @@ def ticket_list(
 
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
-def ticket_page(request: Request, ticket_id: int, baton: BatonDep, viewer: Viewer) -> Response:
+def ticket_page(request: Request, ticket_id: PathId, baton: BatonDep, viewer: Viewer) -> Response:
     if viewer is None:
         return to_sign_in(request)
     caller = caller_of(request)
@@ -319,7 +320,7 @@ def _draft_command(
 
 @router.post("/tickets/{ticket_id}/drafts/{draft}/send")
 def send_draft(
-    request: Request, ticket_id: int, draft: int, baton: BatonDep, viewer: Viewer, form: CheckedForm
+    request: Request, ticket_id: PathId, draft: PathId, baton: BatonDep, viewer: Viewer, form: CheckedForm
 ) -> Response:
     """The accountable agent sends a draft to the customer, as drafted or as edited in the form."""
     if viewer is None:
@@ -335,7 +336,7 @@ def send_draft(
 
 @router.post("/tickets/{ticket_id}/drafts/{draft}/discard")
 def discard_draft(
-    request: Request, ticket_id: int, draft: int, baton: BatonDep, viewer: Viewer, form: CheckedForm
+    request: Request, ticket_id: PathId, draft: PathId, baton: BatonDep, viewer: Viewer, form: CheckedForm
 ) -> Response:
     if viewer is None:
         return to_sign_in(request)
