@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from baton.core import commands as cmd
+from baton.core.audit import ConfigAction
 from baton.core.playbook import EscalationKind
 from baton.integrations.importers import Mapping, read_file
 from baton.integrations.importers.stored import load_history, save_history
 from baton.services.tickets import NewCustomer, NewTicket
+from baton.services.unit_of_work import read_only
 
 HANDOFF = {
     "summary": "API returns 429 far below the limit",
@@ -139,7 +141,10 @@ def test_an_imported_history_is_stored_and_asked_for_metrics_later(baton, client
     path = tmp_path / "log.csv"
     path.write_text(LOG, encoding="utf-8")
     imported = read_file(path, Mapping(case="case", time="when", activity="status", team="group", agent="who"))
-    assert save_history(baton.engine, "legacy", imported, clock.now()) == 6
+    assert save_history(baton.engine, "legacy", imported, clock.now(), actor="operator:ops") == 6
+    with read_only(baton.engine) as uow:
+        entries = uow.audit_log.recent(5, ConfigAction.HISTORY_IMPORTED)
+    assert [(e.actor, e.subject, e.details["events"]) for e in entries] == [("operator:ops", "history:legacy", 6)]
     back = load_history(baton.engine, "legacy")
     assert back.frame.equals(imported.log.frame.sort(["case", "ts", "row"]))
     assert back.excluded.get_column("case").to_list() == ["c3"]

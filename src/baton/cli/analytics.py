@@ -100,6 +100,7 @@ def import_command(
     mapping: LogMapping,
 ) -> None:
     """Import an event log or Zendesk export into the database, to ask metrics of it later."""
+    from baton.cli.access import the_operator
     from baton.core.errors import DomainError
     from baton.integrations.importers.stored import check_name, save_history
 
@@ -111,7 +112,7 @@ def import_command(
     _echo_report(imported)
     baton = _baton()
     try:
-        stored = save_history(baton.engine, name, imported, baton.clock.now(), replace)
+        stored = save_history(baton.engine, name, imported, baton.clock.now(), replace, the_operator().name)
     except DomainError as exc:
         raise _fail(exc.detail) from None
     typer.echo(f"imported {stored} events as history {name!r}: `baton metrics --source {name}`")

@@ -12,9 +12,11 @@ import polars as pl
 from sqlalchemy import Engine, delete, insert, select
 
 from baton.analytics.frame import SCHEMA, Capability, EventLog, conform, ordered
+from baton.core.audit import ConfigAction
 from baton.core.errors import FieldError, InvalidCommand, NotFound
 from baton.integrations.importers.report import Imported
 from baton.store.history_tables import imported_events, imported_histories
+from baton.store.repositories.audit_log import AuditLogRepository
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 RESERVED = {"baton"}
@@ -46,9 +48,12 @@ def check_name(name: str) -> None:
         )
 
 
-def save_history(engine: Engine, name: str, imported: Imported, now: datetime, replace: bool = False) -> int:
-    """Store ``imported`` as ``name`` in one transaction; returns the events stored.
-    Refuses an existing name unless ``replace``."""
+def save_history(
+    engine: Engine, name: str, imported: Imported, now: datetime, replace: bool = False, actor: str = "operator"
+) -> int:
+    """Store ``imported`` as ``name`` in one transaction, with its entry in the
+    configuration audit log (by ``actor``); returns the events stored. Refuses an
+    existing name unless ``replace``."""
     check_name(name)
     log = imported.log
     frame = ordered(log.frame).rename(RENAMED)
@@ -78,6 +83,8 @@ def save_history(engine: Engine, name: str, imported: Imported, now: datetime, r
         numbered = frame.with_columns(history=pl.lit(name), seq=pl.int_range(1, pl.len() + 1))
         for start in range(0, numbered.height, CHUNK):
             conn.execute(insert(imported_events), numbered.slice(start, CHUNK).to_dicts())
+        details = {"source": log.source, "events": frame.height, "replaced": bool(exists)}
+        AuditLogRepository(conn).record(now, actor, ConfigAction.HISTORY_IMPORTED, f"history:{name}", details)
     return frame.height
 
 
