@@ -4,14 +4,10 @@ absolute ends, and one limit shared by every process on the database."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
 from baton.core.audit import ConfigAction
 from baton.core.errors import InvalidCommand, NotFound, NotPermitted
@@ -296,23 +292,6 @@ def test_tokens_and_sessions_are_recorded_in_the_configuration_audit_log(baton):
 def secret_free(entries, *secrets):
     text = repr([e.details for e in entries])
     return not any(secret in text for secret in secrets)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of its own, not migrated."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'older.db'}"
-        return
-    server: str = request.getfixturevalue("postgres_server")
-    name = f"baton_tokens_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_tokens_of_the_previous_release_keep_working_as_agent_tokens_that_never_expire(blank_url):

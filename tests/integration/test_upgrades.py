@@ -3,14 +3,9 @@ dispatcher. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select, text
 
 from baton.core.notices import Consumer, NoticeKind, OutboxMessage
 from baton.store import tables as t
@@ -19,23 +14,6 @@ from baton.store.migrate import current_revision, head_revision, upgrade
 from baton.store.unit_of_work import unit_of_work
 
 AT = datetime(2026, 11, 16, 9, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of its own, not migrated."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'older.db'}"
-        return
-    server: str = request.getfixturevalue("postgres_server")
-    name = f"baton_upgrade_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _ticket_values(customer: int) -> dict[str, object]:

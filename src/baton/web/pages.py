@@ -325,12 +325,8 @@ def send_draft(
     """The accountable agent sends a draft to the customer, as drafted or as edited in the form."""
     if viewer is None:
         return to_sign_in(request)
-    body = form.get("body")
-    ticket_draft = None
-    with read_only(baton.engine) as uow:
-        ticket_draft = uow.tickets.get(ticket_id).draft(draft)
-    edited = body if body is not None and (ticket_draft is None or body != ticket_draft.body) else None
-    command = cmd.SendDraft(draft, edited.replace("\r\n", "\n") if edited is not None else None)
+    body = form.get("body")  # a browser sends its line breaks as CRLF; the core tells an edit from the draft
+    command = cmd.SendDraft(draft, body.replace("\r\n", "\n") if body is not None else None)
     return _draft_command(request, baton, ticket_id, command, form.get("expected_version", ""))
 
 
